@@ -1,1 +1,35 @@
-"""The comgraph web app: ``create_app(config)`` builds a Flask app around one Store."""
+"""The comgraph web app: ``create_app(config)`` builds a Flask app around one Store.
+
+No app is built at import time. The store comes in through ``config["STORE"]`` (a
+:class:`comgraph.store.Store`) or is opened from ``config["STORE_URL"]``; every blueprint reaches
+it through :func:`get_store`, never through pyoxigraph or HTTP directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app
+
+from comgraph.store import Store, open_store
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(STORE=None, STORE_URL=None)
+    if config:
+        app.config.from_mapping(config)
+    if app.config["STORE"] is None:
+        app.config["STORE"] = open_store(app.config["STORE_URL"])
+
+    from comgraph.app import home, sparql
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(sparql.bp)
+    return app
+
+
+def get_store() -> Store:
+    """The store this app serves."""
+    return current_app.config["STORE"]

@@ -27,7 +27,7 @@ def resource_dir(name: str) -> Path:
     try:
         installed, checkout = _LOCATIONS[name]
     except KeyError:
-        raise ValueError(f"unknown resource set {name!r}; expected one of {sorted(_LOCATIONS)}")
+        raise ValueError(f"unknown resource set {name!r}; expected one of {sorted(_LOCATIONS)}") from None
     packaged = _PACKAGE_DIR / "resources" / installed
     if packaged.is_dir():
         return packaged

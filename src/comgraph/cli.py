@@ -1,0 +1,226 @@
+"""The ``comgraph`` command line: the front door that people and pipelines use.
+
+Exit codes are part of the interface: 0 success, 1 findings (validate), 2 a usage, parse or
+runtime error. Every command takes ``--store URL`` (or ``COMGRAPH_STORE``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from comgraph import __version__
+from comgraph.output import RESULT_FORMATS, write_table
+from comgraph.sources import expand_data_paths
+from comgraph.store import (
+    DEFAULT_STORE_URL,
+    FORMAT_NAMES,
+    LoadError,
+    Store,
+    StoreError,
+    format_for_path,
+    open_store,
+    parse_format,
+)
+
+store_option = click.option(
+    "--store",
+    "store_url",
+    envvar="COMGRAPH_STORE",
+    default=DEFAULT_STORE_URL,
+    show_default=True,
+    metavar="URL",
+    help="oxigraph: (memory), oxigraph:///path (disk) or sparql+http://host:port/query (remote).",
+)
+
+
+class Fail(click.ClickException):
+    """An error the user can act on: printed as 'comgraph: message', exit code 2."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"comgraph: {self.format_message()}", err=True)
+
+
+def _open(store_url: str) -> Store:
+    try:
+        return open_store(store_url)
+    except StoreError as exc:
+        raise Fail(str(exc)) from None
+
+
+def load_data(store: Store, data: tuple[str, ...] | list[str], *, graph: str | None = None,
+              rdf_format: str | None = None, quiet: bool = False) -> int:
+    """Load DATA arguments (files or folders) all-or-nothing, with a progress bar on a terminal."""
+    paths = expand_data_paths(data)
+    if not paths:
+        return 0
+    fmt = parse_format(rdf_format) if rdf_format else None
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    show_bar = not quiet and sys.stderr.isatty() and total > 8 << 20
+    try:
+        if show_bar:
+            with click.progressbar(length=total, label="loading", file=sys.stderr) as bar:
+                state = {"done": 0}
+
+                def progress(done: int, _total: int) -> None:
+                    bar.update(done - state["done"])
+                    state["done"] = done
+
+                return store.load(paths, graph=graph, format=fmt, progress=progress)
+        return store.load(paths, graph=graph, format=fmt)
+    except (LoadError, ValueError) as exc:
+        raise Fail(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="comgraph")
+def main() -> None:
+    """comgraph: the knowledge graph of a co-managed business relationship.
+
+    Load RDF, query it with SPARQL, validate it against the co-management shapes, and serve it
+    to people and machines.
+    """
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--graph", metavar="IRI", help="Named graph for triples (default: the default graph).")
+@click.option("--format", "rdf_format", metavar="FORMAT",
+              help=f"Override the format the extension implies ({', '.join(FORMAT_NAMES)}).")
+@store_option
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success.")
+def load(files: tuple[str, ...], graph: str | None, rdf_format: str | None, store_url: str,
+         quiet: bool) -> None:
+    """Load RDF files (or folders of them) into the store, all or nothing.
+
+    If any file fails to parse, nothing is loaded, the error names FILE:LINE:COL, and the exit
+    code is 2.
+    """
+    store = _open(store_url)
+    with store:
+        added = load_data(store, files, graph=graph, rdf_format=rdf_format, quiet=quiet)
+    if not quiet:
+        click.echo(f"loaded {len(expand_data_paths(files))} file(s), {added} new quad(s) into {store.url}",
+                   err=True)
+
+
+@main.command()
+@click.argument("sparql", metavar="QUERY")
+@click.option("--data", "data", multiple=True, metavar="PATH",
+              help="Load these files or folders first (handy with the in-memory store).")
+@click.option("--format", "out_format", default="table", show_default=True,
+              type=click.Choice(["table", *RESULT_FORMATS, *FORMAT_NAMES]),
+              help="table/json/csv/tsv/xml for SELECT and ASK; an RDF format for CONSTRUCT.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")
+@store_option
+def query(sparql: str, data: tuple[str, ...], out_format: str, output: str | None,
+          store_url: str) -> None:
+    """Run a SPARQL query given as text, a .rq file, or - for standard input."""
+    text = _read_query(sparql)
+    store = _open(store_url)
+    with store:
+        load_data(store, data, quiet=True)
+        try:
+            result = store.query(text)
+            _write_result(result, out_format, output)
+        except StoreError as exc:
+            raise Fail(str(exc)) from None
+
+
+def _read_query(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    path = Path(arg)
+    if arg.endswith((".rq", ".sparql")) or ("\n" not in arg and " " not in arg and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise Fail(f"{arg}: {exc.strerror}") from None
+    return arg
+
+
+def _write_result(result, out_format: str, output: str | None) -> None:
+    sink = open(output, "wb") if output else sys.stdout.buffer
+    try:
+        if isinstance(result, ox.QueryBoolean):
+            if out_format in RESULT_FORMATS:
+                sink.write(result.serialize(format=RESULT_FORMATS[out_format]))
+            else:
+                sink.write(b"true\n" if bool(result) else b"false\n")
+        elif hasattr(result, "variables"):
+            if out_format == "table":
+                import io
+
+                text = io.StringIO()
+                write_table(result, text)
+                sink.write(text.getvalue().encode())
+            elif out_format in RESULT_FORMATS:
+                result.serialize(sink, RESULT_FORMATS[out_format])
+            else:
+                raise Fail(f"--format {out_format} is for CONSTRUCT; a SELECT takes table, "
+                           "json, csv, tsv or xml")
+        else:
+            fmt = parse_format("turtle" if out_format in ("table", *RESULT_FORMATS) else out_format)
+            result.serialize(sink, fmt)
+        sink.flush()
+    finally:
+        if output:
+            sink.close()
+
+
+@main.command()
+@click.option("--format", "rdf_format", default=None, metavar="FORMAT",
+              help="nquads (default for the whole store), trig, turtle, ntriples, rdfxml, jsonld.")
+@click.option("--graph", metavar="IRI", help="Dump one graph ('default' for the default graph).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="File (format from extension).")
+@click.option("--data", "data", multiple=True, metavar="PATH", help="Load these first.")
+@store_option
+def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tuple[str, ...],
+         store_url: str) -> None:
+    """Write the store (or one graph) out as RDF."""
+    try:
+        if rdf_format:
+            fmt = parse_format(rdf_format)
+        elif output:
+            fmt = format_for_path(output)
+        else:
+            fmt = ox.RdfFormat.N_QUADS if graph is None else ox.RdfFormat.TURTLE
+    except ValueError as exc:
+        raise Fail(str(exc)) from None
+    store = _open(store_url)
+    with store:
+        load_data(store, data, quiet=True)
+        try:
+            if output:
+                with open(output, "wb") as sink:
+                    store.dump(sink, fmt, graph=graph)
+            else:
+                store.dump(sys.stdout.buffer, fmt, graph=graph)
+        except (StoreError, ValueError) as exc:
+            raise Fail(str(exc)) from None
+
+
+@main.command()
+@click.argument("data", nargs=-1, type=click.Path(exists=True))
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+def serve(data: tuple[str, ...], store_url: str, host: str, port: int, debug: bool) -> None:
+    """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
+    from comgraph.app import create_app
+
+    store = _open(store_url)
+    added = load_data(store, data)
+    app = create_app({"STORE": store})
+    click.echo(f"comgraph: {store.url} ({added} quads loaded) on http://{host}:{port}/", err=True)
+    app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

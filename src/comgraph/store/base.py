@@ -1,0 +1,233 @@
+"""The Store contract shared by the embedded and the remote store, and its errors."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+)
+
+from comgraph.store.formats import format_for_path
+
+Term = NamedNode | BlankNode | Literal | Triple
+GraphName = NamedNode | DefaultGraph
+#: Progress callback for long loads: (bytes read so far, total bytes).
+Progress = Callable[[int, int], None]
+
+
+class StoreError(Exception):
+    """Something went wrong talking to a store. Messages never carry credentials."""
+
+
+class StoreUnavailable(StoreError):
+    """The store could not be reached or opened."""
+
+
+class QueryError(StoreError):
+    """The engine refused a query or update; the message carries its reason and position."""
+
+
+class QueryTimeout(StoreError):
+    """A query ran past its time limit and was stopped."""
+
+
+class LoadError(StoreError):
+    """A file could not be loaded. Nothing from the whole load was kept.
+
+    ``str()`` reads ``FILE:LINE:COL: reason`` so editors and CI logs can jump to the spot.
+    """
+
+    def __init__(self, source: str, reason: str, line: int | None = None, column: int | None = None):
+        self.source = source
+        self.reason = reason
+        self.line = line
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.reason}"
+
+
+_POSITION = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+
+
+def load_error_from_syntax_error(source: str, error: SyntaxError) -> LoadError:
+    """Turn pyoxigraph's parser SyntaxError into a LoadError that names the spot."""
+    reason = _POSITION.sub("", str(error.msg or error))
+    return LoadError(source, reason, error.lineno, error.offset)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One thing to load: a file on disk, or bytes with a name to report errors against."""
+
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    format: RdfFormat | None = None
+
+    @classmethod
+    def coerce(cls, item: Source | str | Path, format: RdfFormat | None = None) -> Source:
+        if isinstance(item, Source):
+            return item if item.format or not format else cls(item.name, item.path, item.data, format)
+        path = Path(item)
+        return cls(name=str(item), path=path, format=format)
+
+    def rdf_format(self) -> RdfFormat:
+        if self.format is not None:
+            return self.format
+        try:
+            return format_for_path(self.path if self.path is not None else self.name)
+        except ValueError as exc:
+            raise LoadError(self.name, str(exc).split(": ", 1)[-1]) from None
+
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        return self.path.stat().st_size
+
+    def open(self) -> IO[bytes]:
+        import io
+
+        if self.data is not None:
+            return io.BytesIO(self.data)
+        assert self.path is not None
+        try:
+            return self.path.open("rb")
+        except OSError as exc:
+            raise LoadError(self.name, exc.strerror or str(exc)) from None
+
+
+class TripleResults(Protocol):
+    """What a CONSTRUCT or DESCRIBE answers on any store (pyoxigraph's QueryTriples fits)."""
+
+    def __iter__(self) -> Iterator[Triple]: ...
+
+    def serialize(self, output: Any = None, format: RdfFormat = ...) -> bytes | None: ...
+
+
+QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResults
+
+
+class Store(ABC):
+    """One graph store. Both implementations pass the same contract test suite."""
+
+    #: The store URL with any secret removed; safe to print and log.
+    url: str
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        timeout: float | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[NamedNode] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Evaluate a SPARQL query and return streaming results.
+
+        ``bindings`` pre-binds variables (by name, without ``?``) to RDF terms before evaluation;
+        values are never pasted into the query text as strings. ``default_graph`` and
+        ``named_graphs`` set the RDF dataset, as the Protocol's ``default-graph-uri`` and
+        ``named-graph-uri`` do. Raises QueryError on a malformed query and QueryTimeout when the
+        time limit (seconds) is reached.
+        """
+
+    @abstractmethod
+    def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update request, all of it or none of it."""
+
+    @abstractmethod
+    def load(
+        self,
+        sources: Iterable[Source | str | Path],
+        *,
+        graph: NamedNode | str | None = None,
+        format: RdfFormat | None = None,
+        progress: Progress | None = None,
+    ) -> int:
+        """Load files or bytes, all or nothing, and return the number of quads read.
+
+        Triples go into ``graph`` (the default graph when None); quad formats keep their own
+        graphs. If any source fails to parse, the store is left exactly as it was and a
+        LoadError names the source, line and column.
+        """
+
+    @abstractmethod
+    def dump(self, output: IO[bytes], format: RdfFormat, *, graph: GraphName | str | None = None) -> None:
+        """Write the store out. With no graph: the whole dataset in a quad format, or the
+        default graph in a triple format."""
+
+    @abstractmethod
+    def graphs(self) -> list[NamedNode]:
+        """The named graphs that hold at least one triple, sorted by IRI."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
+        """Release what the store holds (files, connections)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Conveniences built only on the contract, so every store has them for free.
+
+    def ask(self, sparql: str, **kwargs: Any) -> bool:
+        result = self.query(sparql, **kwargs)
+        if not isinstance(result, QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def select(self, sparql: str, **kwargs: Any) -> list[dict[str, Term]]:
+        """Run a SELECT and return its rows as dicts (for small results; stream big ones)."""
+        result = self.query(sparql, **kwargs)
+        if not hasattr(result, "variables"):
+            raise QueryError("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in result]
+
+    def triple_count(self) -> int:
+        """Triples in the default graph and every named graph."""
+        rows = self.select(
+            "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        )
+        return int(rows[0]["n"].value)
+
+
+def as_graph_name(graph: NamedNode | DefaultGraph | str | None) -> NamedNode | DefaultGraph | None:
+    """Accept a graph given as an IRI string, a term, ``"default"`` or None."""
+    if graph is None or isinstance(graph, (NamedNode, DefaultGraph)):
+        return graph
+    if graph == "default":
+        return DefaultGraph()
+    try:
+        return NamedNode(graph)
+    except ValueError as exc:
+        raise ValueError(f"graph: {graph!r} is not an absolute IRI ({exc})") from None
+
+
+RESULTS_JSON = QueryResultsFormat.JSON

@@ -1,0 +1,81 @@
+"""Binding query variables to RDF terms, the same way on every store.
+
+pyoxigraph's own substitution (SEP-0007) only accepts variables that the query projects, and
+remote engines have none, so comgraph binds by opening the query's WHERE group with a VALUES
+block. The values are serialised RDF terms, escaped by pyoxigraph, never raw user text: a
+hostile value cannot change the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+
+from comgraph.store.base import QueryError, Term
+
+_VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>\S)
+    """,
+    re.VERBOSE,
+)
+
+
+def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
+    """Pre-bind variables by opening the query's WHERE group with a VALUES block.
+
+    Values are serialised RDF terms (escaped by pyoxigraph), never raw user text, so a hostile
+    value cannot change the query. Joining at the start of the group gives the same answers as
+    SEP-0007 substitution for the patterns and filters of that group.
+    """
+    names, terms = [], []
+    for name, term in bindings.items():
+        if not _VARNAME.match(name):
+            raise QueryError(f"binding name {name!r} is not a SPARQL variable name")
+        if isinstance(term, ox.BlankNode):
+            raise QueryError(f"binding {name!r}: a blank node cannot be sent to a remote engine")
+        names.append(f"?{name}")
+        terms.append(str(term))
+    position = _where_group_start(sparql)
+    block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    return sparql[:position] + block + sparql[position:]
+
+
+def _where_group_start(sparql: str) -> int:
+    depth = 0
+    previous_word = ""
+    first_form = ""
+    first_open: int | None = None
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind in ("comment", "string", "iri"):
+            continue
+        if kind == "word":
+            word = match.group().upper()
+            if not first_form and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                first_form = word
+            previous_word = word
+            continue
+        if kind == "open":
+            if depth == 0:
+                if previous_word == "WHERE":
+                    return match.end()
+                if first_open is None:
+                    first_open = match.end()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        previous_word = ""
+    if first_open is not None and first_form != "CONSTRUCT":
+        return first_open
+    raise QueryError("cannot bind parameters: the query has no WHERE group")

@@ -1,0 +1,177 @@
+"""The embedded store: pyoxigraph, in memory (``oxigraph:``) or in a folder on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from comgraph.store.base import (
+    GraphName,
+    LoadError,
+    Progress,
+    QueryError,
+    QueryResult,
+    Source,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    Term,
+    as_graph_name,
+    load_error_from_syntax_error,
+)
+from comgraph.store.bindings import inject_values
+
+
+class _CountingReader:
+    """A file wrapper that reports how far a parser has read, for the progress bar."""
+
+    def __init__(self, raw: IO[bytes], progress: Progress, done: int, total: int):
+        self._raw, self._progress, self._done, self._total = raw, progress, done, total
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size)
+        self._done += len(chunk)
+        self._progress(self._done, self._total)
+        return chunk
+
+    def readinto(self, buffer: bytearray) -> int:  # pragma: no cover - used by some readers
+        n = self._raw.readinto(buffer)
+        self._done += n or 0
+        self._progress(self._done, self._total)
+        return n
+
+
+class OxigraphStore(Store):
+    """pyoxigraph's Store behind the comgraph contract."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        self.url = f"oxigraph://{self.path.resolve()}" if self.path else "oxigraph:"
+        try:
+            self._store = ox.Store(str(self.path)) if self.path else ox.Store()
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the store in {self.path}: {exc}") from None
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Term] | None = None,
+        timeout: float | None = None,
+        default_graph: Sequence[GraphName] | None = None,
+        named_graphs: Sequence[ox.NamedNode] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        if bindings:
+            sparql = inject_values(sparql, bindings)
+        try:
+            return self._store.query(
+                sparql,
+                base_iri=base_iri,
+                default_graph=list(default_graph) if default_graph is not None else None,
+                named_graphs=list(named_graphs) if named_graphs is not None else None,
+            )
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from None
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from None
+
+    def graphs(self) -> list[ox.NamedNode]:
+        rows = self._store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)),
+                      key=lambda g: g.value)
+
+    def dump(self, output: IO[bytes], format: ox.RdfFormat, *,
+             graph: GraphName | str | None = None) -> None:
+        target = as_graph_name(graph)
+        if target is None and not format.supports_datasets:
+            target = ox.DefaultGraph()
+        try:
+            self._store.dump(output, format, from_graph=target)
+        except OSError as exc:
+            raise StoreError(f"dump failed: {exc}") from None
+
+    # -- writing -----------------------------------------------------------------------
+
+    def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
+        try:
+            self._store.update(sparql, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from None
+        except OSError as exc:
+            raise StoreError(f"update failed: {exc}") from None
+
+    def load(
+        self,
+        sources: Iterable[Source | str | Path],
+        *,
+        graph: ox.NamedNode | str | None = None,
+        format: ox.RdfFormat | None = None,
+        progress: Progress | None = None,
+    ) -> int:
+        items = [Source.coerce(s, format) for s in sources]
+        target = as_graph_name(graph)
+        for item in items:
+            _check_target(item, target)
+        # Each pyoxigraph load is its own transaction, so one file is all-or-nothing by itself.
+        # With several, a later file failing after an earlier one was committed would leave a
+        # partial load: parse them all first, before the store is touched.
+        if len(items) > 1:
+            for item in items:
+                self._check_parses(item)
+        total = sum(item.size() for item in items) if progress else 0
+        before = len(self._store)
+        done = 0
+        for item in items:
+            self._load_one(item, target, progress, done, total)
+            done += item.size() if progress else 0
+        return len(self._store) - before
+
+    def _check_parses(self, item: Source) -> None:
+        with item.open() as stream:
+            try:
+                for _ in ox.parse(stream, item.rdf_format(), base_iri=_base_iri(item)):
+                    pass
+            except SyntaxError as exc:
+                raise load_error_from_syntax_error(item.name, exc) from None
+
+    def _load_one(self, item: Source, target: GraphName | None, progress: Progress | None,
+                  done: int, total: int) -> None:
+        fmt = item.rdf_format()
+        kwargs = {"format": fmt, "base_iri": _base_iri(item)}
+        if target is not None and not fmt.supports_datasets:
+            kwargs["to_graph"] = target
+        try:
+            if item.path is not None and progress is None:
+                self._store.load(path=str(item.path), **kwargs)
+            else:
+                with item.open() as raw:
+                    stream = _CountingReader(raw, progress, done, total) if progress else raw
+                    self._store.load(stream, **kwargs)
+        except SyntaxError as exc:
+            raise load_error_from_syntax_error(item.name, exc) from None
+        except FileNotFoundError:
+            raise LoadError(item.name, "no such file") from None
+        except OSError as exc:
+            raise LoadError(item.name, str(exc)) from None
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+
+def _check_target(item: Source, target: GraphName | None) -> None:
+    if isinstance(target, ox.NamedNode) and item.rdf_format().supports_datasets:
+        raise LoadError(
+            item.name,
+            f"--graph applies to triple formats only; {item.rdf_format().name} names its own graphs",
+        )
+
+
+def _base_iri(item: Source) -> str | None:
+    return item.path.resolve().as_uri() if item.path is not None else None

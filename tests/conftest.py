@@ -1,0 +1,34 @@
+"""Shared fixtures: stores of both kinds, a real Oxigraph server, the app and its clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from comgraph.store import Store, open_store
+from tests.oxigraph_server import OxigraphServer
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server() -> Iterator[OxigraphServer]:
+    """One real Oxigraph server process for the whole run; each test clears it first."""
+    with OxigraphServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """An empty store of each kind: every test using it runs on both."""
+    if request.param == "embedded":
+        s = open_store("oxigraph:")
+    else:
+        server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+        server.clear()
+        s = open_store(server.store_url)
+    with s:
+        yield s
