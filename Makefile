@@ -28,5 +28,8 @@ test: install
 lint: install
 	$(BIN)/ruff check src app tests benchmarks
 
+bench: install
+	$(BIN)/python benchmarks/load.py
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -105,7 +105,7 @@ def load(files: tuple[str, ...], graph: str | None, rdf_format: str | None, stor
     with store:
         added = load_data(store, files, graph=graph, rdf_format=rdf_format, quiet=quiet)
     if not quiet:
-        click.echo(f"loaded {len(expand_data_paths(files))} file(s), {added} new quad(s) into {store.url}",
+        click.echo(f"loaded {len(expand_data_paths(files))} file(s), {added} quad(s) into {store.url}",
                    err=True)
 
 

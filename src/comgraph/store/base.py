@@ -169,7 +169,7 @@ class Store(ABC):
         format: RdfFormat | None = None,
         progress: Progress | None = None,
     ) -> int:
-        """Load files or bytes, all or nothing, and return the number of quads read.
+        """Load files or bytes, all or nothing, and return how many quads were added (or read).
 
         Triples go into ``graph`` (the default graph when None); quad formats keep their own
         graphs. If any source fails to parse, the store is left exactly as it was and a
