@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comgraph.app import create_app
+
 from comgraph.store import Source, open_store
 
 TTL = b'@prefix ex: <http://example.org/> . ex:a ex:b "<script>alert(1)</script>" .'

@@ -210,13 +210,15 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
+@click.option("--demo", is_flag=True, help="Also load the demo relationship shipped with comgraph.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
-def serve(data: tuple[str, ...], store_url: str, host: str, port: int, debug: bool) -> None:
+def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool) -> None:
     """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
     from comgraph.app import create_app
+    from comgraph.paths import demo_dir
 
     store = _open(store_url)
-    added = load_data(store, data)
+    added = load_data(store, [*data, *([str(demo_dir())] if demo else [])])
     app = create_app({"STORE": store})
     click.echo(f"comgraph: {store.url} ({added} quads loaded) on http://{host}:{port}/", err=True)
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
