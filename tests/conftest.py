@@ -21,11 +21,13 @@ def oxigraph_server() -> Iterator[OxigraphServer]:
         yield server
 
 
-@pytest.fixture(params=["embedded", "remote"])
-def store(request: pytest.FixtureRequest) -> Iterator[Store]:
-    """An empty store of each kind: every test using it runs on both."""
+@pytest.fixture(params=["embedded", "disk", "remote"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind (in memory, on disk, a real server): every test runs on all."""
     if request.param == "embedded":
         s = open_store("oxigraph:")
+    elif request.param == "disk":
+        s = open_store(f"oxigraph://{tmp_path / 'store'}")
     else:
         server: OxigraphServer = request.getfixturevalue("oxigraph_server")
         server.clear()

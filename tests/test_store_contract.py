@@ -192,3 +192,23 @@ def test_both_stores_give_the_same_answers(oxigraph_server) -> None:
 
 def _nquads(ds: ox.Dataset) -> bytes:
     return ox.serialize(ds, format=ox.RdfFormat.N_QUADS)
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"])
+def test_every_supported_format_loads_by_extension(store: Store, fmt: str, tmp_path: Path) -> None:
+    from comgraph.store import parse_format
+
+    rdf_format = parse_format(fmt)
+    data = ox.serialize(ox.parse(TTL.encode(), ox.RdfFormat.TURTLE), format=rdf_format)
+    path = tmp_path / f"people.{rdf_format.file_extension}"
+    path.write_bytes(data)
+    assert store.load([path]) == 5
+    assert len(rows(store, "SELECT * WHERE { ?s ?p ?o }")) == 5
+
+
+def test_progress_is_reported_up_to_the_total(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "people.ttl"
+    path.write_text(TTL)
+    seen: list[tuple[int, int]] = []
+    store.load([path], progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
