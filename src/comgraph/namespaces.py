@@ -4,6 +4,17 @@ from __future__ import annotations
 
 PREFIXES: dict[str, str] = {
     "cg": "https://w3id.org/comgraph/ns#",
+    "cgp": "https://w3id.org/comgraph/vocab/process/",
+    "cgsr": "https://w3id.org/comgraph/vocab/stakeholder-role/",
+    "cgraci": "https://w3id.org/comgraph/vocab/raci/",
+    "cgac": "https://w3id.org/comgraph/vocab/audit-component/",
+    "cgchk": "https://w3id.org/comgraph/vocab/checklist/",
+    "cgfreq": "https://w3id.org/comgraph/vocab/frequency/",
+    "cgst": "https://w3id.org/comgraph/vocab/status/",
+    "cgop": "https://w3id.org/comgraph/vocab/operator/",
+    "cgunit": "https://w3id.org/comgraph/vocab/unit/",
+    "cgpm": "https://w3id.org/comgraph/vocab/pricing-model/",
+    "cglvl": "https://w3id.org/comgraph/vocab/level/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
