@@ -1,0 +1,108 @@
+"""pySHACL, the reference engine: used for shapes the SPARQL compiler cannot cover, for
+``--engine pyshacl``, and by the tests that check both engines agree on every fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from comgraph.store import Store
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding as an engine reports it, before labels, fingerprints and locations."""
+
+    shape: Node  # the source shape, a node of the shapes graph
+    component: str
+    focus: ox.NamedNode | ox.BlankNode | ox.Literal
+    path: str | None
+    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    message: str | None = None
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    datatype = term.datatype or rdflib.XSD.string
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(datatype)))
+
+
+def store_as_rdflib(store: Store) -> Graph:
+    """Copy the store's default graph into rdflib, keeping blank node labels so findings map
+    back to the store's own nodes."""
+    graph = Graph()
+    for triple in store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"):
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    return graph
+
+
+def run_pyshacl(data: Graph, shapes: Graph, *, only: Iterable[Node] | None = None,
+                path_of=None) -> list[RawFinding]:
+    """Validate with pySHACL and read its report graph back as RawFindings.
+
+    ``only``: keep findings whose source shape is one of these (or held by one of them).
+    ``path_of(shape)``: the Result path text for a shape (complex paths come back as blank
+    node structures in pySHACL's report, so the shape's own path is used instead)."""
+    from pyshacl import validate as pyshacl_validate
+
+    _conforms, report, _text = pyshacl_validate(
+        data, shacl_graph=shapes, inference=None, advanced=False, allow_warnings=False,
+    )
+    keep = None if only is None else _held_by(shapes, only)
+    found = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        if keep is not None and shape not in keep:
+            continue
+        focus = report.value(result, SH.focusNode)
+        value = report.value(result, SH.value)
+        path = report.value(result, SH.resultPath)
+        if isinstance(path, URIRef):
+            path_str = str(path)
+        elif path is not None and path_of is not None:
+            path_str = path_of(shape)
+        else:
+            path_str = None
+        message = report.value(result, SH.resultMessage)
+        found.append(RawFinding(
+            shape=shape,
+            component=str(report.value(result, SH.sourceConstraintComponent)),
+            focus=to_oxigraph(focus),
+            path=path_str,
+            value=to_oxigraph(value) if value is not None else None,
+            message=str(message) if message is not None else None,
+        ))
+    return found
+
+
+def _held_by(shapes: Graph, tops: Iterable[Node]) -> set[Node]:
+    keep: set[Node] = set()
+    todo = list(tops)
+    while todo:
+        s = todo.pop()
+        if s in keep:
+            continue
+        keep.add(s)
+        todo += list(shapes.objects(s, SH.property))
+    return keep

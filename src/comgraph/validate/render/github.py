@@ -1,0 +1,58 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` annotation per
+open finding, on its file and line. When ``$GITHUB_STEP_SUMMARY`` names a file, the full table
+is appended there too (the CLI does the appending; :func:`summary` builds it)."""
+
+from __future__ import annotations
+
+from comgraph.namespaces import compact
+from comgraph.validate.model import Report, Severity
+from comgraph.validate.render.common import display, focus_text, path_display
+
+_COMMAND = {Severity.VIOLATION: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str:
+    lines = []
+    for r in report.active():
+        props = []
+        if r.location:
+            props += [f"file={_prop(r.location.file)}", f"line={r.location.line}", f"col={r.location.column}"]
+        props.append(f"title={_prop(r.shape_name or compact(r.shape))}")
+        lines.append(f"::{_COMMAND[r.severity]} {','.join(props)}::{_data(focus_text(r) + ': ' + r.message)}")
+    for notice in report.notices:
+        lines.append(f"::warning title=comgraph validate::{_data(notice)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def summary(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str:
+    """A Markdown table of every finding, for the job summary page."""
+    counts = report.counts()
+    verdict = "passed" if report.conforms(fail_on) else "failed"
+    out = [
+        f"### comgraph validate {verdict}",
+        "",
+        f"{counts['Violation']} violation(s), {counts['Warning']} warning(s), {counts['Info']} info(s) "
+        f"as of {report.as_of.isoformat()}.",
+        "",
+        "| Severity | Process | Checklist item | Focus | Message | Path | Value | Where | Status |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report.results:
+        status = ("waived: " + r.waived_by if r.waived_by is not None
+                  else "baseline" if r.in_baseline else "open")
+        out.append("| " + " | ".join(_cell(c) for c in (
+            r.severity.label, r.process_label or "", r.checklist_item_label or "", focus_text(r), r.message,
+            path_display(r.path), display(r.value), str(r.location or ""), status)) + " |")
+    return "\n".join(out) + "\n"
