@@ -17,16 +17,17 @@ from comgraph.store import Store, open_store
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(STORE=None, STORE_URL=None)
+    app.config.from_mapping(STORE=None, STORE_URL=None, SHAPES_DIR=None)
     if config:
         app.config.from_mapping(config)
     if app.config["STORE"] is None:
         app.config["STORE"] = open_store(app.config["STORE_URL"])
 
-    from comgraph.app import home, sparql
+    from comgraph.app import home, sparql, validation
 
     app.register_blueprint(home.bp)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(validation.bp)
     return app
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,11 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from comgraph.store import Store
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# rdflib logs a traceback for every ill-typed literal it meets; for a validator those literals
+# are findings (sh:datatype), not errors, so keep the log quiet.
+logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,10 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        # RDF 1.1 makes "x" and "x"^^xsd:string one term; rdflib keeps them apart, and its
+        # parsers give the plain form, so use it to compare equal with the shapes' literals.
+        return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
@@ -67,11 +77,13 @@ def run_pyshacl(data: Graph, shapes: Graph, *, only: Iterable[Node] | None = Non
     from pyshacl import validate as pyshacl_validate
 
     _conforms, report, _text = pyshacl_validate(
-        data, shacl_graph=shapes, inference=None, advanced=False, allow_warnings=False,
+        data, shacl_graph=shapes, inference=None, advanced=False, allow_warnings=False, inplace=True,
     )
     keep = None if only is None else _held_by(shapes, only)
     found = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    # Only the report's own results: nested ones (sh:detail) are explanations, not findings.
+    roots = list(report.subjects(RDF.type, SH.ValidationReport))
+    for result in (r for root in roots for r in report.objects(root, SH.result)):
         shape = report.value(result, SH.sourceShape)
         if keep is not None and shape not in keep:
             continue
