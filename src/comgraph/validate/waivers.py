@@ -11,6 +11,7 @@ Waivers that match nothing are reported as stale, so they get cleaned up.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -92,10 +93,17 @@ def load_waivers(path: str | Path, today: date | None = None) -> list[Waiver]:
         return []
     if not isinstance(data, list):
         raise WaiverFileError(f"{path}: expected a list of waivers (or a 'waivers:' key holding one)")
+    raw_prints: list[str | None] = []
     if node is not None and hasattr(node, "value") and isinstance(node.value, list):
         lines = [item.start_mark.line + 1 for item in node.value]
+        # YAML would read a fingerprint such as 0123456789012345 as a number: take its text.
+        raw_prints = [next((v.value for k, v in item.value if getattr(k, "value", None) == "fingerprint"
+                            and isinstance(v, yaml.ScalarNode)), None)
+                      if isinstance(item, yaml.MappingNode) else None for item in node.value]
     waivers = []
     for i, entry in enumerate(data, start=1):
+        if isinstance(entry, dict) and i - 1 < len(raw_prints) and raw_prints[i - 1] is not None:
+            entry = {**entry, "fingerprint": raw_prints[i - 1]}
         waivers.append(_one(i, entry, lines[i - 1] if i - 1 < len(lines) else None, today))
     return waivers
 
@@ -110,7 +118,10 @@ def _one(number: int, entry: object, line: int | None, today: date) -> Waiver:
     fp = entry.get("fingerprint")
     selector = entry.get("selector")
     if fp is not None:
-        w.fingerprint = str(fp).strip()
+        w.fingerprint = str(fp).strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{16}", w.fingerprint):
+            w.problem = f"fingerprint {fp!r} is not 16 hex digits"
+            return w
     if isinstance(selector, dict):
         unknown = set(selector) - set(SELECTOR_KEYS)
         if unknown:
