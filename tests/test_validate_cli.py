@@ -82,9 +82,10 @@ def test_waivers_and_baseline_options_change_the_exit_code(tmp_path):
     run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--format", f"json:{baseline}")
     assert run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--baseline", str(baseline)).exit_code == 0
     waivers = tmp_path / "w.yaml"
-    waivers.write_text("- selector: {severity: violation}\n  reason: triage\n  owner: me\n  expires: 2999-01-01\n")
+    entry = "- selector: {severity: violation}\n  reason: triage\n  owner: me\n  expires: "
+    waivers.write_text(entry + "2999-01-01\n")
     assert run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--waivers", str(waivers)).exit_code == 0
-    waivers.write_text("- selector: {severity: violation}\n  reason: triage\n  owner: me\n  expires: 2000-01-01\n")
+    waivers.write_text(entry + "2000-01-01\n")
     result = run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--waivers", str(waivers))
     assert result.exit_code == 1
     assert "expired on 2000-01-01" in result.output
@@ -96,7 +97,8 @@ def test_a_remote_store_is_validated_in_place(oxigraph_server):
     oxigraph_server.clear()
     with open_store(oxigraph_server.store_url) as remote:
         remote.load([DEFECTS])
-    result = run("validate", "--store", oxigraph_server.store_url, "--shapes", str(SHAPES), "--format", "json")
+    result = run("validate", "--store", oxigraph_server.store_url, "--shapes", str(SHAPES),
+                 "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.output)["counts"] == {"Violation": 4, "Warning": 2, "Info": 1}
 

@@ -60,8 +60,8 @@ def test_sarif_with_waived_findings_still_validates(report, tmp_path):
 
 def test_junit_has_one_testcase_per_shape_and_focus_node(report):
     root = ET.fromstring(render(report, "junit"))
-    cases = [(c.get("classname"), c.get("name")) for c in root.iter("testcase") if c.find("failure") is not None
-             or c.find("system-out") is not None]
+    cases = [(c.get("classname"), c.get("name")) for c in root.iter("testcase")
+             if c.find("failure") is not None or c.find("system-out") is not None]
     assert len(cases) == len(set(cases))
     # ghost-role fails RoleLabelShape once though it has one finding, twin-role too: 2 cases there.
     label_cases = [c for c in root.iter("testcase") if c.get("classname") == SHP + "RoleLabelShape"]
@@ -83,13 +83,12 @@ def test_github_annotations_carry_file_and_line(report):
 def test_github_format_appends_the_full_table_to_the_step_summary(tmp_path):
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
-    result = CliRunner().invoke(main, ["validate", str(DEFECTS), "--shapes", str(SHAPES), "--format", "github"],
-                                env={"GITHUB_STEP_SUMMARY": str(summary)})
+    args = ["validate", str(DEFECTS), "--shapes", str(SHAPES), "--format", "github"]
+    result = CliRunner().invoke(main, args, env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert result.exit_code == 1
     text = summary.read_text()
     assert text.startswith("earlier step\n### comgraph validate failed")
-    rows = [line for line in text.splitlines() if line.startswith("| Violation") or line.startswith("| Warning")
-            or line.startswith("| Info")]
+    rows = [line for line in text.splitlines() if line.startswith(("| Violation", "| Warning", "| Info"))]
     assert len(rows) == 7
 
 
@@ -99,8 +98,8 @@ def test_json_carries_a_schema_version_and_counts_by_severity(report):
     assert data["counts"] == {"Violation": 4, "Warning": 2, "Info": 1}
     assert data["conforms"] is False
     first = data["results"][0]
-    assert set(first) >= {"fingerprint", "shape", "component", "focus", "path", "value", "severity", "message",
-                          "checklistItem", "process", "location"}
+    assert set(first) >= {"fingerprint", "shape", "component", "focus", "path", "value", "severity",
+                          "message", "checklistItem", "process", "location"}
 
 
 def test_turtle_is_a_shacl_validation_report(report):
