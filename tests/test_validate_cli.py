@@ -65,6 +65,10 @@ def test_usage_and_parse_errors_exit_2_with_the_place(tmp_path):
     assert run("validate", str(DEFECTS), "--format", "pdf").exit_code == 2
     assert run("validate", str(DEFECTS), "--shapes", str(tmp_path / "missing")).exit_code == 2
     assert run("validate", "--shapes", str(SHAPES)).exit_code == 2  # nothing to validate
+    empty = tmp_path / "no-shapes"
+    empty.mkdir()
+    result = run("validate", str(DEFECTS), "--shapes", str(empty))
+    assert result.exit_code == 2 and "no SHACL shapes found" in result.output
     assert run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--as-of", "soon").exit_code == 2
 
 

@@ -78,6 +78,9 @@ def validate(
         shapes = Shapes.load(shapes_dir, vocab_dirs)
     except ShapesError as exc:
         raise ValidationError(str(exc)) from None
+    if next(shapes.all_shapes(), None) is None:
+        # Fail closed: a run that checked nothing must not look like a pass.
+        raise ValidationError(f"{shapes_dir}: no SHACL shapes found (*.ttl, *.nt, *.trig)")
     for feature in UNSUPPORTED_FEATURES:
         if (None, feature, None) in shapes.graph or (None, None, feature) in shapes.graph:
             raise UnsupportedFeature(f"the shapes use {compact(str(feature))} (SHACL-AF), which comgraph "
