@@ -28,9 +28,11 @@ SHAPES = """\
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 
-ex:prefixes a owl:Ontology ; sh:declare [ sh:prefix "cg" ; sh:namespace "https://w3id.org/comgraph/ns#"^^xsd:anyURI ] .
+ex:prefixes a owl:Ontology ;
+    sh:declare [ sh:prefix "cg" ; sh:namespace "https://w3id.org/comgraph/ns#"^^xsd:anyURI ] .
 
-ex:RoleLabel a sh:PropertyShape ; sh:targetClass cg:Role ; sh:path rdfs:label ; sh:minCount 1 ; sh:maxCount 1 .
+ex:RoleLabel a sh:PropertyShape ; sh:targetClass cg:Role ; sh:path rdfs:label ;
+    sh:minCount 1 ; sh:maxCount 1 .
 ex:RoleCarries a sh:PropertyShape ; sh:targetClass cg:Role ; sh:path cg:carries ; sh:minCount 1 ;
     sh:class cg:Responsibility .
 ex:ResponsibilityProcess a sh:PropertyShape ; sh:targetClass cg:Responsibility ; sh:path cg:process ;
@@ -167,8 +169,9 @@ def main() -> None:
             if base and ref:
                 ours = {tuple(k) for k in base["keys"]}
                 theirs = {tuple(k) for k in ref["keys"]}
-                same = "the same report" if ours == theirs else \
-                    f"DIFFERENT reports ({len(ours - theirs)} only comgraph, {len(theirs - ours)} only pySHACL)"
+                only_ours, only_theirs = len(ours - theirs), len(theirs - ours)
+                same = "the same report" if ours == theirs else (
+                    f"DIFFERENT reports ({only_ours} only comgraph, {only_theirs} only pySHACL)")
                 print(f"{'':>9}   comgraph and pySHACL: {same}")
             sys.stdout.flush()
 
