@@ -46,12 +46,16 @@ def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
             raise QueryError(f"binding {name!r}: a blank node cannot be sent to a remote engine")
         names.append(f"?{name}")
         terms.append(str(term))
-    position = _where_group_start(sparql)
+    position = where_group_start(sparql)
     block = f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
     return sparql[:position] + block + sparql[position:]
 
 
-def _where_group_start(sparql: str) -> int:
+def where_group_start(sparql: str) -> int:
+    """The offset just inside the query's WHERE group, where a VALUES block or pattern may go.
+
+    Comments, strings and IRIs are skipped, so braces inside them never mislead it.
+    """
     depth = 0
     previous_word = ""
     first_form = ""

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from comgraph.store.bindings import _where_group_start
+from comgraph.store.bindings import where_group_start
 from comgraph.validate.shapes import path_text, rdf_list, sparql_path
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -388,7 +388,7 @@ def _sparql_constraint(graph: Graph, shape: Node, constraint: Node, path: str | 
         text = text.replace("$PATH", path)
     text = re.sub(r"\$this\b", "?this", text)
     try:
-        start = _where_group_start(text)
+        start = where_group_start(text)
     except Exception as exc:  # noqa: BLE001 - any reason means we cannot rewrite it safely
         raise Unsupported(f"a SHACL-SPARQL query we cannot rewrite ({exc})") from None
     head = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prologue.items())
