@@ -75,8 +75,7 @@ def test_an_undeclared_term_and_a_misspelt_checklist_item_are_found_with_their_l
     assert found == {
         ("foaf:Person (class) is not declared", f"{bad}:5"),
         ("cg:Rolle (sh:targetClass value) is not declared", f"{bad}:6"),
-        ("<https://w3id.org/comgraph/vocab/checklist/role-definedd> is not defined in the ontology",
-         f"{bad}:7"),
+        ("cgchk:role-definedd is not defined in the ontology", f"{bad}:7"),
     }
 
 
