@@ -332,5 +332,49 @@ def check_shapes_command(shapes_dir: str | None) -> None:
     sys.exit(1 if errors else 0)
 
 
+@main.command("check-ontology")
+@click.option("--data", "data", multiple=True, metavar="PATH",
+              help="Also check that these Turtle files (or folders) use only declared terms. "
+                   "data/ and shapes/ are always checked.")
+@click.option("--skip-reasoner", is_flag=True, help="Skip the HermiT consistency run (the slow part).")
+def check_ontology_command(data: tuple[str, ...], skip_reasoner: bool) -> None:
+    """Check the ontology: HermiT consistency, OWL 2 DL profile, labels, declared terms.
+
+    Exit 0 when every check passes, 1 when one finds a problem, 2 when a check cannot run
+    (for example no Java, or a file that does not parse).
+    """
+    from comgraph import ontology
+
+    try:
+        report = ontology.check_ontology(reasoner=not skip_reasoner)
+        extra = [p for p in expand_data_paths(data) if p.suffix.lower() == ".ttl"]
+        if extra:
+            report.findings += ontology.check_declared(extra)
+    except ontology.OntologyError as exc:
+        raise Fail(str(exc)) from None
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for finding in report.findings:
+        click.echo(f"{finding.check}: {finding}")
+    if report.findings:
+        click.echo(f"check-ontology: {len(report.findings)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo("check-ontology: ok (consistency, OWL 2 DL profile, labels, declared terms)"
+               if not skip_reasoner else "check-ontology: ok (reasoner skipped)")
+
+
+@main.command("docs")
+@click.argument("out_dir", metavar="OUT", type=click.Path(file_okay=False))
+def docs_command(out_dir: str) -> None:
+    """Write the ontology's HTML documentation (pyLODE) into the folder OUT."""
+    from comgraph import ontology
+
+    try:
+        html = ontology.write_docs(out_dir)
+    except ontology.OntologyError as exc:
+        raise Fail(str(exc)) from None
+    click.echo(str(html))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
