@@ -23,11 +23,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["STORE"] is None:
         app.config["STORE"] = open_store(app.config["STORE_URL"])
 
-    from comgraph.app import home, sparql, validation
+    from comgraph.app import editor, graph_store, home, ops, sparql, validation
 
     app.register_blueprint(home.bp)
+    app.register_blueprint(ops.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(validation.bp)
+    app.register_blueprint(graph_store.bp)
+    app.register_blueprint(editor.bp)
     return app
 
 

@@ -1,31 +1,347 @@
-"""The SPARQL endpoint, ``/sparql``: SPARQL 1.1 Protocol queries over GET and POST."""
+"""The SPARQL endpoint, ``/sparql``: the SPARQL 1.1 Protocol for query and update.
+
+* GET ``?query=``, form POST (``query=`` or ``update=``) and direct POST
+  (``application/sparql-query``, ``application/sparql-update``);
+* the dataset parameters ``default-graph-uri`` / ``named-graph-uri`` (queries) and
+  ``using-graph-uri`` / ``using-named-graph-uri`` (updates);
+* content negotiation with q-values, and ``format=`` to override it;
+* GET with no query answers with the service description (``sd:Service`` with a VoID summary);
+  a browser asking for HTML is sent to the query editor instead;
+* limits: a time limit that really stops the query (the server's ``SPARQL_TIMEOUT``; a client
+  may ask for less with ``timeout=`` seconds), a row cap signalled in the ``X-Comgraph-Row-Cap``
+  header, and a body size cap (413);
+* read-only unless a bearer token is configured; SERVICE, LOAD and FROM outside the store are
+  refused before evaluation.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import time
+from typing import Any
+
 import pyoxigraph as ox
 from comgraph.app import get_store
-from flask import Blueprint, Response, request
+from comgraph.app.ops import metrics, note_query
+from comgraph.app.protocol import (
+    BOOLEAN_FORMATS,
+    GRAPH_FORMATS,
+    SOLUTION_FORMATS,
+    ProtocolError,
+    add_using_clauses,
+    content_type,
+    convert_solutions,
+    convert_triples,
+    is_solutions,
+    negotiate,
+    query_form,
+    require_write_access,
+    spool_solutions,
+    spool_triples,
+)
+from comgraph.app.query_guard import check_request
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from comgraph.store import QueryError, StoreError
+from comgraph.namespaces import PREFIXES
+from comgraph.store import QueryError, QueryTimeout, StoreError, StoreUnavailable
 
 bp = Blueprint("sparql", __name__)
+
+_FORM = "application/x-www-form-urlencoded"
+_QUERY = "application/sparql-query"
+_UPDATE = "application/sparql-update"
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        text = request.get_data(as_text=True)
-    else:
-        text = request.values.get("query")
-    if not text:
-        return Response("missing 'query' parameter\n", status=400, mimetype="text/plain")
+    operation, text, params = _read_operation()
+    if operation is None:
+        return _service_description()
+    if operation == "update":
+        return _run_update(text, params)
+    return _run_query(text, params)
+
+
+# -- reading the request -----------------------------------------------------------------
+
+
+def _read_operation() -> tuple[str | None, str, MultiDict]:
+    """Which operation (query, update or none), its text, and the protocol parameters."""
+    if request.method == "GET":
+        params = request.args
+        if "update" in params:
+            raise ProtocolError(400, "an update must be sent with POST, never GET")
+        return _one_operation(params) + (params,)
+    mimetype = request.mimetype
+    if mimetype == _FORM:
+        params = CombinedMultiDict([request.args, request.form])
+        operation, text = _one_operation(params)
+        if operation is None:
+            raise ProtocolError(400, "the form has neither a 'query' nor an 'update' field")
+        return operation, text, params
+    if mimetype in (_QUERY, _UPDATE):
+        charset = request.mimetype_params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            raise ProtocolError(415, f"{mimetype} must be UTF-8 (got charset={charset})")
+        if "query" in request.args or "update" in request.args:
+            raise ProtocolError(400, f"a direct {mimetype} POST carries the operation in its body; "
+                                     "'query'/'update' URL parameters are not allowed with it")
+        try:
+            text = request.get_data().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProtocolError(400, f"the body is not valid UTF-8 (byte {exc.start})") from None
+        return ("query" if mimetype == _QUERY else "update"), text, request.args
+    if not mimetype:
+        raise ProtocolError(415, "a POST needs a Content-Type: application/sparql-query, "
+                                 "application/sparql-update or application/x-www-form-urlencoded")
+    raise ProtocolError(415, f"Content-Type {mimetype} is not one of application/sparql-query, "
+                             "application/sparql-update or application/x-www-form-urlencoded")
+
+
+def _one_operation(params: MultiDict) -> tuple[str | None, str]:
+    queries, updates = params.getlist("query"), params.getlist("update")
+    if queries and updates:
+        raise ProtocolError(400, "a request carries either 'query' or 'update', not both")
+    for name, values in (("query", queries), ("update", updates)):
+        if len(values) > 1:
+            raise ProtocolError(400, f"the request has {len(values)} '{name}' parameters; "
+                                     "send exactly one")
+        if values:
+            return name, values[0]
+    return None, ""
+
+
+def _iris(params: MultiDict, name: str) -> list[ox.NamedNode]:
+    nodes = []
+    for value in params.getlist(name):
+        try:
+            nodes.append(ox.NamedNode(value))
+        except ValueError:
+            raise ProtocolError(400, f"{name}: {value!r} is not an absolute IRI") from None
+    return nodes
+
+
+def _time_limit(params: MultiDict) -> float:
+    ceiling = float(current_app.config["SPARQL_TIMEOUT"])
+    asked = params.get("timeout")
+    if asked is None:
+        return ceiling
     try:
-        result = get_store().query(text)
+        seconds = float(asked)
+    except ValueError:
+        raise ProtocolError(400, f"timeout: {asked!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise ProtocolError(400, "timeout: must be more than 0 seconds")
+    return min(seconds, ceiling)
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+def _candidates(form: str) -> tuple[list[tuple[str, Any]], str]:
+    if form == "ASK":
+        return BOOLEAN_FORMATS, "boolean (ASK)"
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return GRAPH_FORMATS, f"graph ({form})"
+    return SOLUTION_FORMATS, "table (SELECT)"
+
+
+def _run_query(text: str, params: MultiDict) -> Response:
+    store = get_store()
+    config = current_app.config
+    g.query_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
+    g.query_text = text
+    candidates, kind = _candidates(query_form(text))
+    media, fmt = negotiate(candidates, kind)
+    check_request(text, update=False, known_graphs=lambda: {x.value for x in store.graphs()},
+                  allow_service=config["SPARQL_ALLOW_SERVICE"],
+                  allow_remote_from=config["SPARQL_ALLOW_REMOTE_FROM"])
+    dataset: dict[str, Any] = {}
+    if "default-graph-uri" in params or "named-graph-uri" in params:
+        # A dataset in the request replaces the query's own FROM / FROM NAMED entirely.
+        dataset = {"default_graph": _iris(params, "default-graph-uri"),
+                   "named_graphs": _iris(params, "named-graph-uri")}
+    limit = _time_limit(params)
+    cap = config["SPARQL_MAX_ROWS"]
+    deadline = time.monotonic() + limit
+    with note_query() as outcome:
+        try:
+            result = store.query(text, timeout=limit, base_iri=request.base_url, **dataset)
+            if isinstance(result, ox.QueryBoolean):
+                spooled = None
+            elif is_solutions(result):
+                spooled = spool_solutions(result, cap, deadline)
+            else:
+                spooled = spool_triples(result, cap, deadline)
+        except QueryTimeout:
+            outcome.timed_out = True
+            raise ProtocolError(503, f"the query was stopped after its time limit of {limit:g} s "
+                                     f"(the server allows at most {config['SPARQL_TIMEOUT']:g} s)",
+                                {"Retry-After": "1"}) from None
+        except QueryError as exc:
+            raise ProtocolError(400, f"malformed query: {exc}") from None
+        except StoreUnavailable as exc:
+            raise ProtocolError(503, str(exc)) from None
+        except StoreError as exc:
+            raise ProtocolError(500, str(exc)) from None
+
+    actual = "ASK" if spooled is None else ("SELECT" if is_solutions(result) else "CONSTRUCT")
+    if _candidates(actual)[0] is not candidates:  # the quick look at the text guessed wrong
+        candidates, kind = _candidates(actual)
+        media, fmt = negotiate(candidates, kind)
+    headers = {"Vary": "Accept"}
+    if spooled is None:
+        g.rows = 1
+        if fmt == "html":
+            return Response(render_template("sparql/results.html", boolean=bool(result), query=text),
+                            content_type="text/html; charset=utf-8", headers=headers)
+        return Response(result.serialize(format=fmt), content_type=content_type(media),
+                        headers=headers)
+    g.rows = spooled.rows
+    headers["X-Comgraph-Rows"] = str(spooled.rows)
+    if spooled.capped:
+        headers["X-Comgraph-Row-Cap"] = str(cap)
+        headers["X-Comgraph-Truncated"] = "true"
+        metrics().truncated.inc()
+    if fmt == "html":
+        return _html_table(spooled, text, cap)
+    if actual == "SELECT":
+        body = convert_solutions(spooled, fmt)
+    else:
+        body = convert_triples(spooled, fmt, PREFIXES)
+    return Response(body.chunks(), content_type=content_type(media), headers=headers,
+                    direct_passthrough=True)
+
+
+def _html_table(spooled: Any, text: str, cap: int) -> Response:
+    spooled.file.seek(0)
+    solutions = ox.parse_query_results(spooled.file, ox.QueryResultsFormat.TSV)
+    variables = [v.value for v in solutions.variables]
+    # Bounded by the row cap: the HTML view is for people and never sees more than that.
+    rows = [[solution[v] for v in variables] for solution in solutions]
+    spooled.file.close()
+    return Response(render_template("sparql/results.html", variables=variables, rows=rows,
+                                    capped=spooled.capped, cap=cap, query=text),
+                    content_type="text/html; charset=utf-8",
+                    headers={"X-Comgraph-Rows": str(spooled.rows), "Vary": "Accept",
+                             **({"X-Comgraph-Row-Cap": str(cap), "X-Comgraph-Truncated": "true"}
+                                if spooled.capped else {})})
+
+
+# -- updates -----------------------------------------------------------------------------
+
+
+def _run_update(text: str, params: MultiDict) -> Response:
+    require_write_access()
+    store = get_store()
+    config = current_app.config
+    g.query_hash = hashlib.sha256(text.encode()).hexdigest()[:16]
+    g.query_text = text
+    check_request(text, update=True, known_graphs=lambda: set(),
+                  allow_service=config["SPARQL_ALLOW_SERVICE"], allow_load=config["SPARQL_ALLOW_LOAD"])
+    using, using_named = params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
+    if using or using_named:
+        text = add_using_clauses(text, using, using_named)
+    try:
+        store.update(text, base_iri=request.base_url, timeout=_time_limit(params))
     except QueryError as exc:
-        return Response(f"{exc}\n", status=400, mimetype="text/plain")
+        raise ProtocolError(400, f"malformed update: {exc}") from None
+    except QueryTimeout as exc:
+        raise ProtocolError(503, str(exc)) from None
     except StoreError as exc:
-        return Response(f"{exc}\n", status=500, mimetype="text/plain")
-    if isinstance(result, ox.QueryBoolean) or hasattr(result, "variables"):
-        body = result.serialize(format=ox.QueryResultsFormat.JSON)
-        return Response(body, mimetype="application/sparql-results+json")
-    return Response(result.serialize(format=ox.RdfFormat.TURTLE), mimetype="text/turtle")
+        raise ProtocolError(500, str(exc)) from None
+    return Response(status=204)
+
+
+# -- the service description -------------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+_FORMAT_IRIS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads"]
+
+
+def _service_description() -> Response:
+    wants_html = request.accept_mimetypes.best_match(
+        ["text/html", *[m for m, _ in GRAPH_FORMATS]]) == "text/html" and "format" not in request.args
+    if wants_html:
+        return redirect(url_for("editor.page"), code=303)
+    media, fmt = negotiate(GRAPH_FORMATS, "service description")
+    body = ox.serialize(_describe_service(), format=fmt, prefixes={
+        "sd": SD, "void": VOID, "formats": FORMATS_NS,
+    } if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None)
+    return Response(body, content_type=content_type(media), headers={"Vary": "Accept"})
+
+
+def _describe_service() -> list[ox.Triple]:
+    def n(iri: str) -> ox.NamedNode:
+        return ox.NamedNode(iri)
+
+    def count(value: int) -> ox.Literal:
+        return ox.Literal(str(value), datatype=n("http://www.w3.org/2001/XMLSchema#integer"))
+
+    service = n(request.base_url)
+    config = current_app.config
+    triples = [
+        ox.Triple(service, RDF_TYPE, n(SD + "Service")),
+        ox.Triple(service, n(SD + "endpoint"), service),
+        ox.Triple(service, n(SD + "supportedLanguage"), n(SD + "SPARQL11Query")),
+        ox.Triple(service, n(SD + "feature"), n(SD + "EmptyGraphs")),
+    ]
+    if config.get("SPARQL_UPDATE_TOKEN") and not config.get("SPARQL_READ_ONLY"):
+        triples.append(ox.Triple(service, n(SD + "supportedLanguage"), n(SD + "SPARQL11Update")))
+    triples += [ox.Triple(service, n(SD + "resultFormat"), n(FORMATS_NS + f)) for f in _FORMAT_IRIS]
+    dataset = ox.BlankNode("dataset")
+    default = ox.BlankNode("default")
+    triples += [
+        ox.Triple(service, n(SD + "defaultDataset"), dataset),
+        ox.Triple(dataset, RDF_TYPE, n(SD + "Dataset")),
+        ox.Triple(dataset, RDF_TYPE, n(VOID + "Dataset")),
+        ox.Triple(dataset, n(SD + "defaultGraph"), default),
+        ox.Triple(default, RDF_TYPE, n(SD + "Graph")),
+    ]
+    summary = _void_summary()
+    triples += [
+        ox.Triple(default, n(VOID + "triples"), count(summary["default"])),
+        ox.Triple(dataset, n(VOID + "triples"), count(summary["total"])),
+        ox.Triple(dataset, n(VOID + "classes"), count(summary["classes"])),
+        ox.Triple(dataset, n(VOID + "properties"), count(summary["properties"])),
+        ox.Triple(dataset, n(VOID + "distinctSubjects"), count(summary["subjects"])),
+    ]
+    for index, (graph, size) in enumerate(summary["graphs"]):
+        named, graph_node = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
+        triples += [
+            ox.Triple(dataset, n(SD + "namedGraph"), named),
+            ox.Triple(named, RDF_TYPE, n(SD + "NamedGraph")),
+            ox.Triple(named, n(SD + "name"), n(graph)),
+            ox.Triple(named, n(SD + "graph"), graph_node),
+            ox.Triple(graph_node, RDF_TYPE, n(SD + "Graph")),
+            ox.Triple(graph_node, n(VOID + "triples"), count(size)),
+        ]
+    return triples
+
+
+def _void_summary() -> dict[str, Any]:
+    store = get_store()
+    limit = float(current_app.config["SPARQL_TIMEOUT"])
+    everything = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+
+    def number(sparql: str) -> int:
+        rows = store.select(sparql, timeout=limit)
+        return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
+
+    graphs = [(row["g"].value, int(row["n"].value)) for row in store.select(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+        timeout=limit) if isinstance(row.get("g"), ox.NamedNode)]
+    return {
+        "default": number("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
+        "total": number(f"SELECT (COUNT(*) AS ?n) WHERE {{ {everything} }}"),
+        "classes": number("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { { ?s a ?c } UNION "
+                          "{ GRAPH ?g { ?s a ?c } } }"),
+        "properties": number(f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {everything} }}"),
+        "subjects": number(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {everything} }}"),
+        "graphs": graphs,
+    }

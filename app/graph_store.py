@@ -1,0 +1,174 @@
+"""``/data``: the SPARQL 1.1 Graph Store HTTP Protocol, for GET, HEAD, PUT, POST and DELETE.
+
+Graphs are named two ways:
+
+* indirectly: ``/data?graph=IRI`` or ``/data?default``;
+* directly: ``/data/any/path`` names the graph whose IRI is that request URL.
+
+``POST /data`` with neither makes a new graph and answers 201 with its IRI in ``Location``.
+Writes need the bearer token (see :func:`comgraph.app.protocol.require_write_access`). Every
+write goes through the Store and is all or nothing: a body that does not parse changes
+nothing and gets a 400 naming the line and column. PUT stages the new content in a scratch
+graph first and swaps it in with one update, so readers never see a half-replaced graph.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pyoxigraph as ox
+from comgraph.app import get_store
+from comgraph.app.protocol import (
+    GRAPH_FORMATS,
+    ProtocolError,
+    content_type,
+    convert_triples,
+    negotiate,
+    require_write_access,
+    spool_triples,
+)
+from flask import Blueprint, Response, current_app, request
+
+from comgraph.namespaces import PREFIXES
+from comgraph.store import LoadError, QueryTimeout, Source, StoreError
+
+bp = Blueprint("graph_store", __name__)
+
+_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"]
+
+
+@bp.route("/data", methods=_METHODS)
+def indirect() -> Response:
+    if "graph" in request.args and "default" in request.args:
+        raise ProtocolError(400, "give either ?graph=IRI or ?default, not both")
+    if "graph" in request.args:
+        try:
+            target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(request.args["graph"])
+        except ValueError:
+            raise ProtocolError(400, f"graph: {request.args['graph']!r} is not an absolute IRI") \
+                from None
+    elif "default" in request.args:
+        target = ox.DefaultGraph()
+    elif request.method == "POST":
+        return _create_graph()
+    else:
+        raise ProtocolError(400, "name the graph: /data?graph=IRI, /data?default, or /data/<path> "
+                                 "for the graph whose IRI is that URL")
+    return _handle(target)
+
+
+@bp.route("/data/<path:_rest>", methods=_METHODS)
+def direct(_rest: str) -> Response:
+    return _handle(ox.NamedNode(request.base_url))
+
+
+def _handle(target: ox.NamedNode | ox.DefaultGraph) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return _get(target)
+    require_write_access()
+    if request.method == "DELETE":
+        return _delete(target)
+    if request.method == "PUT":
+        return _put(target)
+    return _post(target)
+
+
+def _exists(target: ox.NamedNode | ox.DefaultGraph) -> bool:
+    if isinstance(target, ox.DefaultGraph):
+        return True
+    return get_store().ask(f"ASK {{ GRAPH {target} {{ ?s ?p ?o }} }}",
+                           timeout=float(current_app.config["SPARQL_TIMEOUT"]))
+
+
+def _graph_pattern(target: ox.NamedNode | ox.DefaultGraph) -> str:
+    if isinstance(target, ox.DefaultGraph):
+        return "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {target} {{ ?s ?p ?o }} }}"
+
+
+def _get(target: ox.NamedNode | ox.DefaultGraph) -> Response:
+    media, fmt = negotiate(GRAPH_FORMATS, "graph")
+    if not _exists(target):
+        raise ProtocolError(404, f"there is no graph {target} in this store")
+    limit = float(current_app.config["SPARQL_TIMEOUT"])
+    try:
+        result = get_store().query(_graph_pattern(target), timeout=limit)
+        spooled = spool_triples(result, None, time.monotonic() + limit)
+    except QueryTimeout:
+        raise ProtocolError(503, f"reading the graph took longer than {limit:g} s") from None
+    except StoreError as exc:
+        raise ProtocolError(500, str(exc)) from None
+    body = convert_triples(spooled, fmt, PREFIXES)
+    return Response(body.chunks(), content_type=content_type(media), direct_passthrough=True,
+                    headers={"Vary": "Accept"})
+
+
+def _delete(target: ox.NamedNode | ox.DefaultGraph) -> Response:
+    if not _exists(target):
+        raise ProtocolError(404, f"there is no graph {target} in this store")
+    _update("DROP SILENT DEFAULT" if isinstance(target, ox.DefaultGraph)
+            else f"DROP SILENT GRAPH {target}")
+    return Response(status=204)
+
+
+def _put(target: ox.NamedNode | ox.DefaultGraph) -> Response:
+    existed = _exists(target)
+    stage = ox.NamedNode(f"urn:comgraph:staging:{uuid.uuid4()}")
+    _load(_sources(), stage)
+    where = "DEFAULT" if isinstance(target, ox.DefaultGraph) else f"GRAPH {target}"
+    try:
+        _update(f"DROP SILENT {where} ; ADD SILENT GRAPH {stage} TO {where} ; "
+                f"DROP SILENT GRAPH {stage}")
+    finally:
+        _update(f"DROP SILENT GRAPH {stage}")
+    return Response(status=204 if existed else 201)
+
+
+def _post(target: ox.NamedNode | ox.DefaultGraph) -> Response:
+    existed = _exists(target)
+    _load(_sources(), None if isinstance(target, ox.DefaultGraph) else target)
+    return Response(status=204 if existed else 201)
+
+
+def _create_graph() -> Response:
+    require_write_access()
+    graph = ox.NamedNode(f"{request.host_url}data/{uuid.uuid4()}")
+    _load(_sources(), graph)
+    return Response(status=201, headers={"Location": graph.value})
+
+
+def _sources() -> list[Source]:
+    """The RDF in the body: one part, or every part of a multipart/form-data upload."""
+    if request.mimetype == "multipart/form-data":
+        parts = [f for f in request.files.values()]
+        if not parts:
+            raise ProtocolError(400, "the multipart body has no file parts")
+        return [Source(part.filename or part.name or "part", data=part.read(),
+                       format=_format(part.mimetype, f"part {part.name!r}")) for part in parts]
+    return [Source("request body", data=request.get_data(), format=_format(request.mimetype, "body"))]
+
+
+def _format(mimetype: str, what: str) -> ox.RdfFormat:
+    fmt = ox.RdfFormat.from_media_type(mimetype) if mimetype else None
+    if fmt is None or fmt.supports_datasets:
+        offered = ", ".join(m for m, f in GRAPH_FORMATS if not f.supports_datasets)
+        raise ProtocolError(415, f"the {what} has Content-Type {mimetype or '(none)'}; a graph is "
+                                 f"sent as one of {offered}")
+    return fmt
+
+
+def _load(sources: list[Source], graph: ox.NamedNode | None) -> None:
+    try:
+        get_store().load(sources, graph=graph)
+    except LoadError as exc:
+        raise ProtocolError(400, f"the RDF does not parse: {exc}") from None
+    except StoreError as exc:
+        raise ProtocolError(500, str(exc)) from None
+
+
+def _update(sparql: str) -> None:
+    try:
+        get_store().update(sparql)
+    except StoreError as exc:
+        raise ProtocolError(500, str(exc)) from None

@@ -1,0 +1,218 @@
+"""Operations: health and readiness, Prometheus metrics, access and slow-query logs, CORS, errors.
+
+* ``/healthz`` says the process answers; ``/readyz`` runs an ASK against the store.
+* ``/metrics`` is Prometheus text: requests by endpoint, method and status, a latency histogram,
+  query timeouts, queries running now, and answers cut by the row cap. Under gunicorn with
+  several workers (``PROMETHEUS_MULTIPROC_DIR`` set) it adds up every worker's numbers.
+* Each request writes one JSON line to the ``comgraph.access`` logger (with the query's hash,
+  duration and row count); a query slower than ``SLOW_QUERY_SECONDS`` also goes, whole, to
+  ``comgraph.slow``.
+* CORS: origins in ``CORS_ORIGINS`` (empty by default; ``*`` only if configured) get CORS
+  headers on every answer, errors included.
+* Every refusal (a :class:`ProtocolError` or an HTTP error) is answered as ``text/plain``.
+
+The service's settings get their defaults here, from the environment where one applies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from comgraph.app import get_store
+from comgraph.app.protocol import ProtocolError
+from flask import Blueprint, Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_TEXT
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from werkzeug.exceptions import HTTPException
+
+from comgraph.store import StoreError
+
+bp = Blueprint("ops", __name__)
+access_log = logging.getLogger("comgraph.access")
+slow_log = logging.getLogger("comgraph.slow")
+
+EXPOSED_HEADERS = "X-Comgraph-Rows, X-Comgraph-Row-Cap, X-Comgraph-Truncated, Location"
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+@bp.record_once
+def _defaults(state: Any) -> None:
+    config = state.app.config
+    config.setdefault("SPARQL_TIMEOUT", float(os.environ.get("COMGRAPH_QUERY_TIMEOUT", 30)))
+    config.setdefault("SPARQL_MAX_ROWS", int(os.environ.get("COMGRAPH_MAX_ROWS", 100_000)))
+    config.setdefault("SPARQL_UPDATE_TOKEN", os.environ.get("COMGRAPH_UPDATE_TOKEN") or None)
+    config.setdefault("SPARQL_READ_ONLY", None)
+    config.setdefault("SPARQL_ALLOW_SERVICE", False)
+    config.setdefault("SPARQL_ALLOW_LOAD", False)
+    config.setdefault("SPARQL_ALLOW_REMOTE_FROM", False)
+    config.setdefault("CORS_ORIGINS", _env_list("COMGRAPH_CORS_ORIGINS"))
+    config.setdefault("SLOW_QUERY_SECONDS", float(os.environ.get("COMGRAPH_SLOW_QUERY_SECONDS", 1)))
+    if config.get("MAX_CONTENT_LENGTH") is None:
+        config["MAX_CONTENT_LENGTH"] = int(os.environ.get("COMGRAPH_MAX_BODY", 16 << 20))
+    state.app.extensions["comgraph.metrics"] = Metrics()
+
+
+# -- metrics ---------------------------------------------------------------------------------
+
+
+class Metrics:
+    """The app's Prometheus metrics, in a registry of its own (tests build many apps)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("comgraph_http_requests", "HTTP requests answered",
+                                ["endpoint", "method", "status"], registry=self.registry)
+        self.latency = Histogram("comgraph_http_request_duration_seconds",
+                                 "Time to answer a request (until the body starts)", ["endpoint"],
+                                 buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5,
+                                          5, 10, 30, 60),
+                                 registry=self.registry)
+        self.timeouts = Counter("comgraph_query_timeouts", "Queries stopped by their time limit",
+                                registry=self.registry)
+        self.running = Gauge("comgraph_queries_running", "Queries being evaluated now",
+                             registry=self.registry, multiprocess_mode="livesum")
+        self.truncated = Counter("comgraph_results_truncated",
+                                 "Answers cut by the row cap (signalled to the client)",
+                                 registry=self.registry)
+
+    def exposition(self) -> bytes:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+def metrics() -> Metrics:
+    return current_app.extensions["comgraph.metrics"]
+
+
+@dataclass
+class QueryOutcome:
+    timed_out: bool = False
+
+
+@contextmanager
+def note_query() -> Iterator[QueryOutcome]:
+    """Count a query as running while it is evaluated, and count it if it times out."""
+    m = metrics()
+    outcome = QueryOutcome()
+    m.running.inc()
+    try:
+        yield outcome
+    finally:
+        m.running.dec()
+        if outcome.timed_out:
+            m.timeouts.inc()
+
+
+# -- endpoints -------------------------------------------------------------------------------
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.get("/readyz")
+def readyz() -> Response:
+    try:
+        get_store().ask("ASK { }", timeout=5.0)
+    except StoreError as exc:
+        return Response(f"not ready: {exc}\n", status=503, mimetype="text/plain")
+    return Response("ready\n", mimetype="text/plain")
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    return Response(metrics().exposition(), content_type=PROMETHEUS_TEXT)
+
+
+# -- per-request hooks -----------------------------------------------------------------------
+
+
+@bp.before_app_request
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+@bp.after_app_request
+def _finish(response: Response) -> Response:
+    _add_cors(response)
+    started = g.get("started")
+    if started is None:
+        return response
+    elapsed = time.perf_counter() - started
+    endpoint = request.endpoint or "unmatched"
+    m = current_app.extensions.get("comgraph.metrics")
+    if m is not None:
+        m.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        m.latency.labels(endpoint).observe(elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(json.dumps({
+            "method": request.method, "path": request.path, "endpoint": endpoint,
+            "status": response.status_code, "duration_ms": round(elapsed * 1000, 3),
+            "query_hash": g.get("query_hash"), "rows": g.get("rows"),
+            "remote": request.remote_addr,
+        }))
+    query = g.get("query_text")
+    if query is not None and elapsed >= current_app.config["SLOW_QUERY_SECONDS"]:
+        slow_log.warning(json.dumps({
+            "duration_ms": round(elapsed * 1000, 3), "status": response.status_code,
+            "query_hash": g.get("query_hash"), "rows": g.get("rows"), "query": query,
+        }))
+    return response
+
+
+def _add_cors(response: Response) -> None:
+    origin = request.headers.get("Origin")
+    allowed = current_app.config.get("CORS_ORIGINS") or []
+    if not origin or not allowed:
+        return
+    if "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = \
+            request.headers.get("Access-Control-Request-Headers", "Content-Type, Authorization")
+        response.headers["Access-Control-Max-Age"] = "600"
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+@bp.app_errorhandler(ProtocolError)
+def _protocol_error(error: ProtocolError) -> Response:
+    return Response(f"{error.message}\n", status=error.status, mimetype="text/plain",
+                    headers=error.headers)
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Response:
+    response = error.get_response()
+    if error.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        text = f"the request body is larger than this server accepts ({limit} bytes)"
+    else:
+        text = f"{error.name}: {error.description}"
+    response.set_data(f"{text}\n")
+    response.mimetype = "text/plain"
+    return response

@@ -1,0 +1,88 @@
+"""Refuse, before evaluation, the parts of SPARQL that make a server fetch from the network.
+
+``SERVICE`` and ``LOAD`` make pyoxigraph (and most engines) send real HTTP requests, and there
+is no switch to turn that off; ``FROM`` / ``FROM NAMED`` on an IRI that is not a graph in the
+store makes some engines dereference it. So the endpoint refuses them with a 400 that names the
+clause, unless the configuration allows them.
+
+A quick look at the words of the query comes first: if none of the keywords occurs outside
+strings, IRIs and comments, the query cannot use them and no parser runs (this keeps the cheap
+path cheap). Otherwise rdflib's SPARQL parser builds the tree and the walk finds every
+``ServiceGraphPattern``, ``Load`` and ``DatasetClause``, nested or not, in any letter case,
+``SILENT`` or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from comgraph.app.protocol import ProtocolError, keywords, unescape_codepoints
+
+_RISKY = {"SERVICE", "LOAD", "FROM"}
+
+
+def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[str]],
+                  allow_service: bool = False, allow_load: bool = False,
+                  allow_remote_from: bool = False) -> None:
+    """Raise ProtocolError(400) when the request would reach outside the store."""
+    text = unescape_codepoints(sparql)
+    found = {word for word, *_ in keywords(text) if word in _RISKY}
+    if not found:
+        return
+    tree = _parse(text, update)
+    for node in _walk(tree):
+        name = getattr(node, "name", None)
+        if name == "ServiceGraphPattern" and not allow_service:
+            raise ProtocolError(400, f"SERVICE <{node.get('term')}> is refused: this endpoint does "
+                                     "not make requests to other endpoints (federated query is off)")
+        if name == "Load" and not allow_load:
+            raise ProtocolError(400, f"LOAD <{node.get('iri')}> is refused: this endpoint does not "
+                                     "fetch data from the network; use the Graph Store Protocol "
+                                     "(PUT or POST /data) to send data")
+    if "FROM" in found and not allow_remote_from and not update:
+        _check_dataset(tree, known_graphs)
+
+
+def _parse(text: str, update: bool) -> Any:
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        return parseUpdate(text) if update else parseQuery(text)
+    except ParseException as exc:
+        raise ProtocolError(400, f"malformed {'update' if update else 'query'} at line "
+                                 f"{exc.lineno}, column {exc.col}: {exc.msg}") from None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on odd input
+        raise ProtocolError(400, f"the {'update' if update else 'query'} could not be checked "
+                                 f"for SERVICE, LOAD and FROM: {exc}") from None
+
+
+def _check_dataset(tree: Any, known_graphs: Callable[[], set[str]]) -> None:
+    from rdflib.plugins.sparql.algebra import translatePrologue
+
+    prologue = translatePrologue(tree[0], None)
+    query = tree[1]
+    clauses = query.get("datasetClause") or []
+    if not clauses:
+        return
+    graphs = known_graphs()
+    for clause in clauses:
+        which = "FROM NAMED" if clause.get("named") is not None else "FROM"
+        iri = str(prologue.absolutize(clause.get("named") if which == "FROM NAMED"
+                                      else clause.get("default")))
+        if iri not in graphs:
+            raise ProtocolError(400, f"{which} <{iri}> is refused: it is not a graph in this store, "
+                                     "and this endpoint does not fetch graphs from the network")
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    """Every node of rdflib's parse tree (CompValues are dicts, ParseResults are lists)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
+            stack.extend(list(item))
