@@ -24,6 +24,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from flask import current_app, request
+from werkzeug.datastructures import MIMEAccept
 
 from comgraph.store import QueryTimeout
 from comgraph.store.bindings import _TOKEN
@@ -134,8 +135,11 @@ def negotiate(candidates: list[tuple[str, Any]], kind: str) -> tuple[str, Any]:
                 return media, fmt
         raise ProtocolError(406, f"format={wanted!r} does not fit a {kind} answer; use one of "
                                  f"{', '.join(dict.fromkeys(m for m, _ in candidates))}")
-    media = request.accept_mimetypes.best_match([m for m, _ in candidates]) \
-        if request.accept_mimetypes else candidates[0][0]
+    accept = request.accept_mimetypes
+    if any(";" in value for value, _q in accept):
+        # Media-type parameters (``text/turtle; charset=utf-8``) do not change the format.
+        accept = MIMEAccept([(value.split(";")[0].strip(), q) for value, q in accept])
+    media = accept.best_match([m for m, _ in candidates]) if accept else candidates[0][0]
     if media is None:
         raise ProtocolError(406, f"no format the client accepts ({request.headers.get('Accept')}) "
                                  f"fits a {kind} answer; this service offers "

@@ -68,9 +68,8 @@ def _check_dataset(tree: Any, known_graphs: Callable[[], set[str]]) -> None:
         return
     graphs = known_graphs()
     for clause in clauses:
-        which = "FROM NAMED" if clause.get("named") is not None else "FROM"
-        iri = str(prologue.absolutize(clause.get("named") if which == "FROM NAMED"
-                                      else clause.get("default")))
+        which = "FROM NAMED" if "named" in clause else "FROM"
+        iri = str(prologue.absolutize(clause["named"] if which == "FROM NAMED" else clause["default"]))
         if iri not in graphs:
             raise ProtocolError(400, f"{which} <{iri}> is refused: it is not a graph in this store, "
                                      "and this endpoint does not fetch graphs from the network")

@@ -34,3 +34,33 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         s = open_store(server.store_url)
     with s:
         yield s
+
+
+# -- the SPARQL service: the app over each store, and the same app on a real socket ----------
+
+UPDATE_TOKEN = "test-update-token"
+
+
+@pytest.fixture
+def service(store: Store):
+    """The web app over each kind of store (so every HTTP test runs on both), writes enabled."""
+    from comgraph.app import create_app
+
+    return create_app({"STORE": store, "TESTING": True, "SPARQL_UPDATE_TOKEN": UPDATE_TOKEN})
+
+
+@pytest.fixture
+def live_service(service) -> Iterator[str]:
+    """The app served by werkzeug on 127.0.0.1 on a free port, in a thread; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, service, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
