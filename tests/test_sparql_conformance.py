@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import RDF, RDFS, Namespace
+from rdflib import RDFS, Namespace
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 

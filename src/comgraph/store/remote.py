@@ -8,6 +8,7 @@ with pyoxigraph, so callers get the same result types as from the embedded store
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -113,18 +114,28 @@ class RemoteStore(Store):
     ) -> QueryResult:
         if bindings:
             sparql = inject_values(sparql, bindings)
+        shift = 0
         if base_iri:
-            sparql = f"BASE <{base_iri}>\n{sparql}"
+            # Same line, so the engine's line numbers stay right; columns on line 1 are fixed
+            # up in the error message below.
+            prefix = f"BASE <{base_iri}> "
+            sparql, shift = prefix + sparql, len(prefix)
         form: list[tuple[str, str]] = [("query", sparql)]
         for graph in default_graph or ():
             if not isinstance(graph, ox.NamedNode):
                 raise QueryError("a remote engine takes only IRIs as default-graph-uri")
             form.append(("default-graph-uri", graph.value))
         form += [("named-graph-uri", g.value) for g in named_graphs or ()]
-        response = self._request(
-            "POST", self.query_url, what="query", timeout=timeout, data=form,
-            headers={"Accept": _ACCEPT_ANY_RESULT}, stream=True,
-        )
+        try:
+            response = self._request(
+                "POST", self.query_url, what="query", timeout=timeout, data=form,
+                headers={"Accept": _ACCEPT_ANY_RESULT}, stream=True,
+            )
+        except QueryError as exc:
+            if not shift:
+                raise
+            raise QueryError(_POSITION_ON_LINE_1.sub(
+                lambda m: f"{m.group(1)}1:{max(int(m.group(2)) - shift, 1)}", str(exc))) from None
         response.raw.decode_content = True
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         results_format = ox.QueryResultsFormat.from_media_type(media) if media else None
@@ -308,6 +319,9 @@ class RemoteTriples:
 
     def serialize(self, output: Any = None, format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES):
         return ox.serialize(iter(self), output, format)
+
+
+_POSITION_ON_LINE_1 = re.compile(r"(error at )1:(\d+)")
 
 
 def _sibling(query_url: str, name: str) -> str | None:
