@@ -7,7 +7,7 @@ PORT   ?= 5000
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test lint bench clean
+.PHONY: install serve test lint bench clean browser yasgui bench-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,17 @@ install: $(STAMP)
 serve: install
 	$(BIN)/comgraph serve data/demo --host $(HOST) --port $(PORT)
 
-test: install
+# The browser test drives Debian's Chromium through ChromeDriver. Installed once, as root (CI),
+# quickly skipped when already there; elsewhere the test says what to install.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)); \
+	  else echo "make: no chromium/chromedriver; run: sudo apt-get install chromium chromium-driver"; fi; \
+	fi
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
@@ -30,6 +40,18 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/load.py
+
+# YASGUI's browser build is committed in app/static/vendor/yasgui (so a fresh clone needs no
+# npm and no CDN); this refreshes it from the npm registry.
+YASGUI_VERSION ?= 4.6.2
+yasgui:
+	rm -rf build/yasgui && mkdir -p build/yasgui
+	cd build/yasgui && npm install --no-save --ignore-scripts @zazuko/yasgui@$(YASGUI_VERSION)
+	cp build/yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.js \
+	   build/yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.css app/static/vendor/yasgui/
+
+bench-serve: install
+	$(BIN)/python benchmarks/serve.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

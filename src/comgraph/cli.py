@@ -212,15 +212,60 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
 @click.option("--demo", is_flag=True, help="Also load the demo relationship shipped with comgraph.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
-def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool) -> None:
+@click.option("--workers", type=int, default=None, metavar="N",
+              help="Serve with gunicorn and N worker processes (production). With an embedded "
+                   "store and N > 1 the service is read-only: each worker holds its own copy.")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per gunicorn worker.")
+@click.option("--update-token", envvar="COMGRAPH_UPDATE_TOKEN", metavar="TOKEN",
+              help="Bearer token that allows SPARQL Update and Graph Store writes "
+                   "[env COMGRAPH_UPDATE_TOKEN]. Without it the service is read-only.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Origin allowed to call the service from a browser (repeatable; '*' for any) "
+                   "[env COMGRAPH_CORS_ORIGINS, comma-separated].")
+@click.option("--query-timeout", type=float, envvar="COMGRAPH_QUERY_TIMEOUT", default=30.0,
+              show_default=True, help="Most seconds a query may run; clients may ask for less.")
+@click.option("--max-rows", type=int, envvar="COMGRAPH_MAX_ROWS", default=100_000, show_default=True,
+              help="Row cap on query answers (signalled in X-Comgraph-Row-Cap).")
+@click.option("--max-body", type=int, envvar="COMGRAPH_MAX_BODY", default=16 << 20, show_default=True,
+              help="Largest request body accepted, in bytes (413 above).")
+def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool,
+          workers: int | None, threads: int, update_token: str | None, cors_origins: tuple[str, ...],
+          query_timeout: float, max_rows: int, max_body: int) -> None:
     """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
+    import logging
+    import os
+
     from comgraph.app import create_app
     from comgraph.paths import demo_dir
 
+    if workers and workers > 1:
+        # Metrics from every worker are summed through files in this folder (prometheus_client's
+        # multiprocess mode); it must be set before any metric exists.
+        import tempfile
+
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="comgraph-metrics-"))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = _open(store_url)
     added = load_data(store, [*data, *([str(demo_dir())] if demo else [])])
-    app = create_app({"STORE": store})
+    config = {
+        "STORE": store,
+        "SPARQL_UPDATE_TOKEN": update_token or None,
+        "SPARQL_TIMEOUT": query_timeout,
+        "SPARQL_MAX_ROWS": max_rows,
+        "MAX_CONTENT_LENGTH": max_body,
+    }
+    if cors_origins:
+        config["CORS_ORIGINS"] = list(cors_origins)
+    if workers and workers > 1 and not store.url.startswith("sparql+"):
+        config["SPARQL_READ_ONLY"] = (f"{workers} workers each hold their own copy of the embedded "
+                                      "store; serve writes with one worker or a remote store")
+    app = create_app(config)
     click.echo(f"comgraph: {store.url} ({added} quads loaded) on http://{host}:{port}/", err=True)
+    if workers:
+        from comgraph.app.wsgi import serve_with_gunicorn
+
+        serve_with_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
+        return
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 
 
