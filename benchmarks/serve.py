@@ -55,7 +55,8 @@ def generate(path: Path, triples: int) -> None:
             s = f"<{EX}s{i}>"
             out.write(f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}C{i % 20}> .\n")
             for p in range(6):
-                out.write(f'{s} <{EX}p{p}> "{(i * 31 + p) % 1000}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+                value = (i * 31 + p) % 1000
+                out.write(f'{s} <{EX}p{p}> "{value}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
             out.write(f'{s} <{EX}name> "subject number {i}" .\n')
             out.write(f"{s} <{EX}next> <{EX}s{(i + 1) % (triples // 10)}> .\n")
             out.write(f"{s} <{EX}group> <{EX}g{i % 100}> .\n")
@@ -79,7 +80,7 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
     """requests/s, p50 and p99 (ms) from one bounded wrk run."""
     run = subprocess.run(
         ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s",
-         "--latency", "-H", "Accept: application/sparql-results+json", url],
+         "--timeout", "60s", "--latency", "-H", "Accept: application/sparql-results+json", url],
         capture_output=True, text=True, check=True,
     )
     text = run.stdout

@@ -332,21 +332,33 @@ class _FrameWriter:
     def __init__(self, fd: int):
         self.fd = fd
         self.buffer = bytearray()
+        self.queued = bytearray()
 
     def write(self, data: bytes) -> int:
         self.buffer += data
         if len(self.buffer) >= _CHUNK:
-            self.flush()
+            self.send()
         return len(data)
 
     def flush(self) -> None:
-        if self.buffer:
-            _write_all(self.fd, _HEADER.pack(b"D", len(self.buffer)) + self.buffer)
-            self.buffer.clear()
+        """pyoxigraph flushes when it likes; frames leave in ``send``, not on every flush."""
 
     def frame(self, kind: bytes, payload: bytes = b"") -> None:
-        self.flush()
-        _write_all(self.fd, _HEADER.pack(kind, len(payload)) + payload)
+        """Queue a frame; ``send`` writes what is queued. A small answer leaves in one write,
+        so the parent wakes up once for it."""
+        self.flush_data()
+        self.queued += _HEADER.pack(kind, len(payload)) + payload
+
+    def flush_data(self) -> None:
+        if self.buffer:
+            self.queued += _HEADER.pack(b"D", len(self.buffer)) + self.buffer
+            self.buffer.clear()
+
+    def send(self) -> None:
+        self.flush_data()
+        if self.queued:
+            _write_all(self.fd, self.queued)
+            self.queued.clear()
 
 
 def _graph_from_wire(name: str | None) -> GraphName:
@@ -377,6 +389,7 @@ def _child_main(store: ox.Store, path: Path | None, requests_fd: int, results_fd
             )
             if isinstance(result, ox.QueryBoolean):
                 out.frame(b"B", result.serialize(format=ox.QueryResultsFormat.JSON))
+                out.send()
                 continue
             if isinstance(result, ox.QuerySolutions):
                 out.frame(b"S")
@@ -389,6 +402,7 @@ def _child_main(store: ox.Store, path: Path | None, requests_fd: int, results_fd
             out.frame(b"E", json.dumps({"kind": "syntax", "message": str(exc)}).encode())
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
             out.frame(b"E", json.dumps({"kind": "error", "message": str(exc)}).encode())
+        out.send()
 
 
 class _Executor:
@@ -421,6 +435,9 @@ class _Executor:
         self.requests = requests_w
         self.results = results_r
         self.busy = False
+        self.inbox = bytearray()
+        self.poller = select.poll()
+        self.poller.register(results_r, select.POLLIN | select.POLLHUP | select.POLLERR)
         _PARENT_FDS.update((requests_w, results_r))
 
     def submit(self, job: dict[str, Any]) -> None:
@@ -434,20 +451,20 @@ class _Executor:
         return kind, self._read(length, deadline) if length else b""
 
     def _read(self, size: int, deadline: float | None) -> bytes:
-        parts, remaining = [], size
-        poller = select.poll()
-        poller.register(self.results, select.POLLIN | select.POLLHUP | select.POLLERR)
-        while remaining:
+        # Read whatever the child has written (often a whole small answer at once) and serve
+        # frames from that buffer: one poll and one read per answer, not one per frame.
+        while len(self.inbox) < size:
             if deadline is not None:
                 left = deadline - time.monotonic()
-                if left <= 0 or not poller.poll(left * 1000):
+                if left <= 0 or not self.poller.poll(left * 1000):
                     raise QueryTimeout("the query ran past its time limit and was stopped")
-            chunk = os.read(self.results, min(remaining, 1 << 20))
+            chunk = os.read(self.results, 1 << 18)
             if not chunk:
                 raise StoreError("the query process ended without an answer")
-            parts.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(parts)
+            self.inbox += chunk
+        data = bytes(self.inbox[:size])
+        del self.inbox[:size]
+        return data
 
     def close(self) -> None:
         """Stop the child (at once, even mid-query) and release its pipes."""
