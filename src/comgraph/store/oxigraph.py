@@ -333,6 +333,11 @@ class _FrameWriter:
         self.fd = fd
         self.buffer = bytearray()
         self.queued = bytearray()
+        self.sent = False  # whether any of the current answer has left
+
+    def reset(self) -> None:
+        self.buffer.clear()
+        self.queued.clear()
 
     def write(self, data: bytes) -> int:
         self.buffer += data
@@ -359,6 +364,7 @@ class _FrameWriter:
         if self.queued:
             _write_all(self.fd, self.queued)
             self.queued.clear()
+            self.sent = True
 
 
 def _graph_from_wire(name: str | None) -> GraphName:
@@ -367,42 +373,63 @@ def _graph_from_wire(name: str | None) -> GraphName:
 
 def _child_main(store: ox.Store, path: Path | None, requests_fd: int, results_fd: int) -> None:
     """The loop a forked child runs: one query in, one framed answer out, until end-of-file."""
-    if path is not None:
-        # RocksDB does not survive a fork (its threads stay behind and its locks may be held):
-        # a child reads the folder through a read-only instance of its own instead.
-        store = ox.Store.read_only(str(path))
     out = _FrameWriter(results_fd)
+    # RocksDB does not survive a fork (its threads stay behind and its locks may be held): on
+    # disk, a child reads the folder through a read-only instance of its own, opened lazily.
+    opened: ox.Store | None = None if path is not None else store
     while True:
         try:
             (length,) = struct.unpack("!I", _read_exact(requests_fd, 4))
             job = json.loads(_read_exact(requests_fd, length))
         except EOFError:
             return
-        try:
-            result = store.query(
-                job["sparql"],
-                base_iri=job["base_iri"],
-                default_graph=None if job["default_graph"] is None
-                else [_graph_from_wire(g) for g in job["default_graph"]],
-                named_graphs=None if job["named_graphs"] is None
-                else [ox.NamedNode(g) for g in job["named_graphs"]],
-            )
-            if isinstance(result, ox.QueryBoolean):
-                out.frame(b"B", result.serialize(format=ox.QueryResultsFormat.JSON))
-                out.send()
-                continue
-            if isinstance(result, ox.QuerySolutions):
-                out.frame(b"S")
-                result.serialize(out, ox.QueryResultsFormat.TSV)
-            else:
-                out.frame(b"T")
-                ox.serialize(result, out, ox.RdfFormat.N_TRIPLES)
-            out.frame(b"Z")
-        except SyntaxError as exc:
-            out.frame(b"E", json.dumps({"kind": "syntax", "message": str(exc)}).encode())
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            out.frame(b"E", json.dumps({"kind": "error", "message": str(exc)}).encode())
+        for attempt in range(3):
+            try:
+                if opened is None:
+                    opened = ox.Store.read_only(str(path))
+                _answer(opened, job, out)
+                break
+            except SyntaxError as exc:
+                out.frame(b"E", json.dumps({"kind": "syntax", "message": str(exc)}).encode())
+                break
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
+                # A read-only RocksDB instance can lose a race with the writer's compaction
+                # (a file it lists is gone). Nothing was sent yet: reopen and try again.
+                if path is not None and attempt < 2 and not out.sent and _is_stale_files(exc):
+                    out.reset()
+                    opened = None
+                    time.sleep(0.05 * (attempt + 1))
+                    continue
+                out.frame(b"E", json.dumps({"kind": "error", "message": str(exc)}).encode())
+                break
         out.send()
+        out.sent = False
+
+
+def _is_stale_files(error: Exception) -> bool:
+    text = str(error)
+    return "No such file" in text or "Corruption" in text
+
+
+def _answer(store: ox.Store, job: dict[str, Any], out: _FrameWriter) -> None:
+    result = store.query(
+        job["sparql"],
+        base_iri=job["base_iri"],
+        default_graph=None if job["default_graph"] is None
+        else [_graph_from_wire(g) for g in job["default_graph"]],
+        named_graphs=None if job["named_graphs"] is None
+        else [ox.NamedNode(g) for g in job["named_graphs"]],
+    )
+    if isinstance(result, ox.QueryBoolean):
+        out.frame(b"B", result.serialize(format=ox.QueryResultsFormat.JSON))
+        return
+    if isinstance(result, ox.QuerySolutions):
+        out.frame(b"S")
+        result.serialize(out, ox.QueryResultsFormat.TSV)
+    else:
+        out.frame(b"T")
+        ox.serialize(result, out, ox.RdfFormat.N_TRIPLES)
+    out.frame(b"Z")
 
 
 class _Executor:
