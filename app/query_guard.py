@@ -63,7 +63,8 @@ def _check_dataset(tree: Any, known_graphs: Callable[[], set[str]]) -> None:
 
     prologue = translatePrologue(tree[0], None)
     query = tree[1]
-    clauses = query.get("datasetClause") or []
+    # rdflib leaves a non-list placeholder when there is no dataset clause at all
+    clauses = [c for c in (query.get("datasetClause") or []) if isinstance(c, dict)]
     if not clauses:
         return
     graphs = known_graphs()
