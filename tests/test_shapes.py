@@ -16,7 +16,6 @@ The shapes run through pySHACL, the reference engine, with ``$asOf`` replaced th
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
+import yaml
 from rdflib import RDF, SH, Literal, URIRef
 from rdflib.namespace import SKOS
 
@@ -141,7 +141,8 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "RoleDefinitionShape": ("role-defined", "Violation", {"ex:role-undefined"}),
     "RoleProcessShape": ("role-has-process", "Violation",
                          {"ex:role-no-process", "ex:role-bad-process", "ex:role-two-processes"}),
-    "RoleResponsibilityShape": ("role-carries-responsibility", "Violation", {"ex:role-idle", "ex:role-vague"}),
+    "RoleResponsibilityShape": ("role-carries-responsibility", "Violation",
+                                {"ex:role-idle", "ex:role-vague"}),
     "RoleHolderGapShape": ("role-continuously-held", "Violation", {"ex:role-vacant", "ex:role-gap"}),
     "RoleHolderShortGapShape": ("role-continuously-held", "Warning",
                                 {"ex:role-short-gap", "ex:role-early-leaver"}),
@@ -164,12 +165,14 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "ObjectiveReviewDateShape": ("objective-review-current", "Violation",
                                  {"ex:objective-undated", "ex:objective-text-date"}),
     "ObjectiveReviewPastShape": ("objective-review-current", "Warning", {"ex:objective-overdue"}),
-    "PolicyOwnerShape": ("policy-owned-versioned", "Violation", {"ex:policy-unowned", "ex:procedure-unowned"}),
+    "PolicyOwnerShape": ("policy-owned-versioned", "Violation",
+                         {"ex:policy-unowned", "ex:procedure-unowned"}),
     "PolicyVersionShape": ("policy-owned-versioned", "Violation",
                            {"ex:policy-unversioned", "ex:procedure-unversioned"}),
     "PriorityOwnerShape": ("priority-ranked", "Violation", {"ex:priority-unowned"}),
     "PriorityRankShape": ("priority-ranked", "Violation", {"ex:priority-unranked", "ex:priority-rank-zero"}),
-    "DecisionMakerShape": ("decision-recorded", "Violation", {"ex:decision-anonymous", "ex:selection-anonymous"}),
+    "DecisionMakerShape": ("decision-recorded", "Violation",
+                           {"ex:decision-anonymous", "ex:selection-anonymous"}),
     "DecisionDateShape": ("decision-recorded", "Violation", {"ex:decision-undated", "ex:selection-undated"}),
     # membership.ttl
     "CapabilityCoveredShape": ("capability-covered", "Violation", {"ex:cap-uncovered", "ex:cap-undecided"}),
@@ -193,10 +196,12 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "BillingPayerShape": ("billing-complete", "Violation", {"ex:billing-no-payer"}),
     "BillingPayeeShape": ("billing-complete", "Violation", {"ex:billing-no-payee"}),
     "BillingFrequencyShape": ("billing-complete", "Violation", {"ex:billing-no-frequency"}),
-    "BillingPricingModelShape": ("billing-complete", "Violation", {"ex:billing-no-pricing", "ex:billing-bad-pricing"}),
+    "BillingPricingModelShape": ("billing-complete", "Violation",
+                                 {"ex:billing-no-pricing", "ex:billing-bad-pricing"}),
     "FundingFunderShape": ("funding-complete", "Violation", {"ex:funding-no-funder"}),
     "FundingAmountShape": ("funding-complete", "Violation", {"ex:funding-no-amount"}),
-    "FundingCurrencyShape": ("funding-complete", "Violation", {"ex:funding-no-currency", "ex:funding-euro-sign"}),
+    "FundingCurrencyShape": ("funding-complete", "Violation",
+                             {"ex:funding-no-currency", "ex:funding-euro-sign"}),
     # obligations.ttl
     "ObligationObligorShape": ("obligation-complete", "Violation", {"ex:obligation-no-obligor"}),
     "ObligationObligeeShape": ("obligation-complete", "Violation", {"ex:obligation-no-obligee"}),
@@ -212,10 +217,12 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "TargetThresholdShape": ("target-complete", "Violation", {"ex:target-no-threshold"}),
     "TargetUnitShape": ("target-complete", "Violation", {"ex:target-no-unit"}),
     "TargetPeriodShape": ("target-complete", "Violation", {"ex:target-no-period", "ex:target-odd-period"}),
-    "TargetMeasuredShape": ("target-measured", "Violation", {"ex:target-never-measured", "ex:target-measured-later"}),
+    "TargetMeasuredShape": ("target-measured", "Violation",
+                            {"ex:target-never-measured", "ex:target-measured-later"}),
     "TargetMeasurementStaleShape": ("target-measured", "Warning", {"ex:target-stale"}),
     "AuditCoversPriceAndServiceShape": ("audit-covers-components", "Violation", {"ex:audit-partial"}),
-    "AuditCoversContractAndRelationshipsShape": ("audit-covers-components", "Violation", {"ex:audit-partial"}),
+    "AuditCoversContractAndRelationshipsShape": ("audit-covers-components", "Violation",
+                                                 {"ex:audit-partial"}),
     "AuditCoversStakeholderSatisfactionShape": ("audit-covers-components", "Violation", {"ex:audit-partial"}),
     "AuditCoversVisionAndAlignmentShape": ("audit-covers-components", "Violation", {"ex:audit-partial"}),
     "AuditAuditorShape": ("audit-complete", "Violation", {"ex:audit-no-auditor"}),
@@ -234,7 +241,8 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "RiskImpactShape": ("risk-assessed", "Violation", {"ex:risk-no-impact"}),
     # adhoc.ttl
     "ArrangementOwnedShape": ("arrangement-owned", "Violation",
-                              {"ex:side-letter", "ex:handshake-billing", "ex:email-deal", "ex:licence-orphan"}),
+                              {"ex:side-letter", "ex:handshake-billing", "ex:email-deal",
+                               "ex:licence-orphan"}),
 }
 
 #: The checks SHACL Core cannot express: dates against the as-of date, gaps and overlaps over
@@ -338,7 +346,12 @@ def test_shapes_conform_to_the_shacl_shacl_shapes():
 def _readme_rows() -> list[dict[str, str]]:
     """The table in shapes/README.md, one dict per row keyed by its header."""
     lines = [ln.strip() for ln in (SHAPES_DIR / "README.md").read_text(encoding="utf-8").splitlines()]
-    table = [ln for ln in lines if ln.startswith("|")]
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("| shape |"))
+    table = []
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        table.append(ln)
     header = [c.strip() for c in table[0].strip("|").split("|")]
     return [dict(zip(header, (c.strip().strip("`") for c in row.strip("|").split("|")), strict=True))
             for row in table[2:]]
@@ -370,21 +383,71 @@ def test_demo_relationship_conforms_to_every_shape(findings):
     assert findings([DEMO]) == set()
 
 
+def _defects() -> list[dict]:
+    return yaml.safe_load((DEFECTS / "defects.yaml").read_text(encoding="utf-8"))
+
+
 def _expected_defects() -> set[Finding]:
-    with (DEFECTS / "expected.csv").open(encoding="utf-8", newline="") as f:
-        return {Finding(r["shape"], r["focus"], r["checklist item"], r["severity"]) for r in csv.DictReader(f)}
+    return {Finding(f["shape"], f["focus"], f["item"], f["severity"])
+            for d in _defects() for f in d["findings"]}
+
+
+def _remove_block(text: str, subject: str) -> str:
+    """Remove the Turtle block that starts with ``subject`` at the start of a line, up to and
+    including the blank line after it."""
+    match = re.search(rf"^{re.escape(subject)}\s.*?(?:\n\n|\Z)", text, flags=re.M | re.S)
+    if match is None:
+        raise ValueError(f"no block for {subject}")
+    return text[:match.start()] + text[match.end():]
+
+
+def demo_with_defects() -> dict[str, str]:
+    """The text of every file of data/demo with the edits of defects.yaml applied."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(DEMO.glob("*.ttl"))}
+    for defect in _defects():
+        name = defect["file"]
+        for edit in defect["edits"]:
+            if "remove_block" in edit:
+                files[name] = _remove_block(files[name], edit["remove_block"])
+            else:
+                count = files[name].count(edit["find"])
+                if count != 1:
+                    raise ValueError(f"defect {defect['id']}: the text to edit occurs {count} times "
+                                     f"in {name}")
+                files[name] = files[name].replace(edit["find"], edit["replace"])
+    return files
+
+
+def write_demo_defects() -> None:
+    """Regenerate data/demo-defects/*.ttl from data/demo and defects.yaml."""
+    for name, text in demo_with_defects().items():
+        (DEFECTS / name).write_text(text, encoding="utf-8")
+
+
+def test_demo_with_defects_is_the_demo_plus_exactly_the_listed_edits():
+    expected = demo_with_defects()
+    actual = {p.name: p.read_text(encoding="utf-8") for p in sorted(DEFECTS.glob("*.ttl"))}
+    assert sorted(actual) == sorted(expected), "run: .venv/bin/python -m tests.test_shapes"
+    for name in expected:
+        assert actual[name] == expected[name], f"{name} is out of step with data/demo; run: " \
+            ".venv/bin/python -m tests.test_shapes"
 
 
 def test_demo_with_defects_yields_exactly_the_defects_its_readme_lists(findings):
     assert findings([DEFECTS]) == _expected_defects()
 
 
-def test_demo_with_defects_readme_mirrors_expected_csv():
+def test_demo_with_defects_readme_mirrors_its_defect_list():
     lines = (DEFECTS / "README.md").read_text(encoding="utf-8").splitlines()
     table = [ln for ln in lines if ln.startswith("|")][2:]
     listed = set()
     for row in table:
         cells = [c.strip().strip("`") for c in row.strip("|").split("|")]
         # | # | defect | checklist item | shape | focus node | severity |
-        listed.add(Finding(cells[3].removeprefix("cgsh:"), cells[4], cells[2].removeprefix("cgchk:"), cells[5]))
+        listed.add(Finding(cells[3].removeprefix("cgsh:"), cells[4], cells[2].removeprefix("cgchk:"),
+                           cells[5]))
     assert listed == _expected_defects()
+
+
+if __name__ == "__main__":
+    write_demo_defects()
