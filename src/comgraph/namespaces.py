@@ -15,6 +15,7 @@ PREFIXES: dict[str, str] = {
     "cgunit": "https://w3id.org/comgraph/vocab/unit/",
     "cgpm": "https://w3id.org/comgraph/vocab/pricing-model/",
     "cglvl": "https://w3id.org/comgraph/vocab/level/",
+    "cgsh": "https://w3id.org/comgraph/shapes/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
