@@ -110,26 +110,70 @@ def load(files: tuple[str, ...], graph: str | None, rdf_format: str | None, stor
 
 
 @main.command()
-@click.argument("sparql", metavar="QUERY")
+@click.argument("sparql", metavar="QUERY", required=False)
 @click.option("--data", "data", multiple=True, metavar="PATH",
               help="Load these files or folders first (handy with the in-memory store).")
 @click.option("--format", "out_format", default="table", show_default=True,
               type=click.Choice(["table", *RESULT_FORMATS, *FORMAT_NAMES]),
               help="table/json/csv/tsv/xml for SELECT and ASK; an RDF format for CONSTRUCT.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of a named query (repeatable).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
 @store_option
-def query(sparql: str, data: tuple[str, ...], out_format: str, output: str | None,
-          store_url: str) -> None:
-    """Run a SPARQL query given as text, a .rq file, or - for standard input."""
-    text = _read_query(sparql)
+def query(sparql: str | None, data: tuple[str, ...], out_format: str, output: str | None,
+          params: tuple[str, ...], list_queries: bool, store_url: str) -> None:
+    """Run a named query, or SPARQL given as text, a .rq file, or - for standard input.
+
+    A named query (see --list) takes its parameters as --param NAME=VALUE; each value is bound
+    as a typed RDF term, never pasted into the query.
+    """
+    from comgraph import queries as catalogue_module
+
+    try:
+        catalogue = catalogue_module.Catalogue()
+    except catalogue_module.CatalogueError as exc:
+        raise Fail(str(exc)) from None
+    if list_queries:
+        _list_named_queries(catalogue)
+        return
+    if sparql is None:
+        raise Fail("give a QUERY (a named query, SPARQL text, a .rq file or -), or --list")
+    named = catalogue.get(sparql) if sparql in catalogue and not Path(sparql).is_file() else None
+    if named is None and params:
+        raise Fail(f"--param is for named queries; {sparql!r} is not one (see comgraph query --list)")
+    text = named.sparql if named else _read_query(sparql)
     store = _open(store_url)
     with store:
         load_data(store, data, quiet=True)
         try:
-            result = store.query(text)
+            if named is not None:
+                result = store.query(text, bindings=named.bind(_param_values(params), store))
+            else:
+                result = store.query(text)
             _write_result(result, out_format, output)
+        except catalogue_module.ParameterError as exc:
+            raise Fail(str(exc)) from None
         except StoreError as exc:
             raise Fail(str(exc)) from None
+
+
+def _param_values(params: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise Fail(f"--param {item!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def _list_named_queries(catalogue) -> None:
+    for process, members in catalogue.by_process():
+        click.echo(f"{process}:")
+        for q in members:
+            params = " ".join(f"[{p.name}]" if not p.required else p.name for p in q.parameters)
+            click.echo(f"  {q.name:<36} {q.title}" + (f"  ({params})" if params else ""))
 
 
 def _read_query(arg: str) -> str:

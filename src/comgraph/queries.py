@@ -1,0 +1,326 @@
+"""The query catalogue: the named, parameterised SPARQL queries in ``queries/*.rq``.
+
+Each ``.rq`` file is one view. Its leading block of ``#`` comment lines is a YAML header (title,
+description, process, parameters with their types and defaults, and what each result column
+means; the format is documented in ``queries/README.md``). The CLI (``comgraph query NAME``), the
+web views (``/views/NAME``) and the tests all run named queries through this module, so a value
+given for a parameter is always parsed into a typed RDF term and handed to the Store's
+``bindings=`` (a VALUES block), never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from comgraph.namespaces import PREFIXES
+from comgraph.paths import queries_dir
+from comgraph.store import Store
+from comgraph.store.base import QueryResult, Term
+from comgraph.store.bindings import inject_values
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+CG = PREFIXES["cg"]
+PROCESS_SCHEME = "https://w3id.org/comgraph/vocab/process/"
+
+#: The six co-management processes, in the order people read them, then the views that span
+#: them all. A query's ``process`` header names one of these.
+PROCESSES: tuple[str, ...] = ("strategy", "membership", "integration", "equity", "audit", "feedback")
+ALL_PROCESSES = "all"
+
+PARAMETER_TYPES = ("IRI", "string", "date", "integer", "decimal")
+
+#: A parameter default that stands for "the date the data is current on" (cg:asOfDate), or
+#: today when the data records none.
+AS_OF_DEFAULT = "as-of"
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CURIE = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):([^/\s].*)?$")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class CatalogueError(Exception):
+    """A named query file is malformed; the message names the file."""
+
+
+class UnknownQuery(KeyError):
+    """No named query has this name."""
+
+    def __init__(self, name: str, known: Iterable[str]):
+        self.name = name
+        self.known = sorted(known)
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        return f"no named query {self.name!r}; known: {', '.join(self.known) or '(none)'}"
+
+
+class ParameterError(ValueError):
+    """A parameter value was missing, unknown or not of the parameter's type.
+
+    ``parameter`` is the parameter's name, so callers (HTTP 400, CLI exit 2) can say which one.
+    """
+
+    def __init__(self, parameter: str, reason: str):
+        self.parameter = parameter
+        self.reason = reason
+        super().__init__(f"parameter {parameter!r}: {reason}")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a named query; it binds the query variable of the same name."""
+
+    name: str
+    type: str
+    label: str
+    description: str = ""
+    default: str | None = None
+    required: bool = False
+    #: For IRI parameters: a class whose instances a form offers as choices.
+    choices_class: str | None = None
+
+    def parse(self, raw: str) -> Term:
+        """Turn a value as typed by a person (form field, --param) into a typed RDF term."""
+        text = raw.strip() if self.type != "string" else raw
+        if self.type == "string":
+            return ox.Literal(text)
+        if self.type == "IRI":
+            return ox.NamedNode(_expand_iri(self.name, text))
+        if self.type == "date":
+            try:
+                day = dt.date.fromisoformat(text)
+                return ox.Literal(day.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+            except ValueError:
+                raise ParameterError(self.name, f"{_shown(raw)} is not a date (YYYY-MM-DD)") from None
+        if self.type == "integer":
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                raise ParameterError(self.name, f"{_shown(raw)} is not an integer")
+            return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
+        if self.type == "decimal":
+            if not _DECIMAL.fullmatch(text):
+                raise ParameterError(self.name, f"{_shown(raw)} is not a decimal number")
+            number = Decimal(text)
+            return ox.Literal(format(number, "f"), datatype=ox.NamedNode(XSD + "decimal"))
+        raise ParameterError(self.name, f"unknown parameter type {self.type!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Column:
+    """One result column and what it means."""
+
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One ``queries/NAME.rq`` file: its header and its SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    process: str
+    sparql: str
+    path: Path
+    parameters: tuple[Parameter, ...] = ()
+    columns: tuple[Column, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def process_iri(self) -> str | None:
+        return PROCESS_SCHEME + self.process if self.process in PROCESSES else None
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise ParameterError(name, f"{self.name} has no such parameter"
+                             + (f" (it takes {', '.join(p.name for p in self.parameters)})"
+                                if self.parameters else " (it takes none)"))
+
+    def bind(self, values: Mapping[str, str | None], store: Store | None = None) -> dict[str, Term]:
+        """Parse raw values (and defaults) into the typed terms the query is run with.
+
+        Empty values count as not given. An unknown name, a missing required value or a value of
+        the wrong type raises ParameterError naming the parameter.
+        """
+        given = {k: v for k, v in values.items() if v is not None and v.strip()}
+        for name in given:
+            self.parameter(name)
+        bound: dict[str, Term] = {}
+        for p in self.parameters:
+            if p.name in given:
+                bound[p.name] = p.parse(given[p.name])
+            elif p.default == AS_OF_DEFAULT:
+                bound[p.name] = p.parse(as_of_date(store).isoformat())
+            elif p.default is not None:
+                bound[p.name] = p.parse(p.default)
+            elif p.required:
+                raise ParameterError(p.name, "a value is required")
+        return bound
+
+    def text_with(self, bindings: Mapping[str, Term]) -> str:
+        """The exact SPARQL that runs for these bindings (for the editor link and /sparql)."""
+        return inject_values(self.sparql, bindings) if bindings else self.sparql
+
+    def run(self, store: Store, values: Mapping[str, str | None] | None = None, *,
+            timeout: float | None = None) -> QueryResult:
+        return store.query(self.sparql, bindings=self.bind(values or {}, store), timeout=timeout)
+
+
+def as_of_date(store: Store | None) -> dt.date:
+    """The date the data is current on (the latest cg:asOfDate), or today when none is recorded."""
+    if store is not None:
+        rows = store.select(
+            f"SELECT ?d WHERE {{ ?r <{CG}asOfDate> ?d FILTER(DATATYPE(?d) = <{XSD}date>) }} "
+            "ORDER BY DESC(?d) LIMIT 1"
+        )
+        if rows:
+            try:
+                return dt.date.fromisoformat(rows[0]["d"].value)
+            except ValueError:
+                pass
+    return dt.date.today()
+
+
+class Catalogue:
+    """All the named queries of one folder, by name."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = Path(folder) if folder is not None else queries_dir()
+        self._queries = {q.name: q for q in (parse_query_file(p) for p in sorted(self.folder.glob("*.rq")))}
+
+    def __iter__(self):
+        return iter(self._queries.values())
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._queries
+
+    def names(self) -> list[str]:
+        return sorted(self._queries)
+
+    def get(self, name: str) -> NamedQuery:
+        try:
+            return self._queries[name]
+        except KeyError:
+            raise UnknownQuery(name, self._queries) from None
+
+    def by_process(self) -> list[tuple[str, list[NamedQuery]]]:
+        """Queries grouped by process: the cross-process ones first, then the six in order."""
+        groups = []
+        for process in (ALL_PROCESSES, *PROCESSES):
+            members = sorted((q for q in self if q.process == process), key=lambda q: q.title.lower())
+            if members:
+                groups.append((process, members))
+        return groups
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    """Read one ``.rq`` file; a malformed header raises CatalogueError naming the file."""
+    text = path.read_text(encoding="utf-8")
+    header_lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        header_lines.append(line[2:] if line.startswith("# ") else line[1:])
+    where = f"{path}"
+    try:
+        header = yaml.safe_load("\n".join(header_lines)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where += f":{mark.line + 1}:{mark.column + 3}"
+        reason = getattr(exc, "problem", None) or exc
+        raise CatalogueError(f"{where}: the header is not valid YAML: {reason}") from None
+    if not isinstance(header, dict):
+        raise CatalogueError(f"{where}: the header must be a mapping of keys (title, description, ...)")
+    name = path.stem
+    if not _NAME.match(name):
+        raise CatalogueError(f"{where}: a query name is letters, digits, '-' and '_'")
+    for key in ("title", "process"):
+        if not isinstance(header.get(key), str) or not header[key].strip():
+            raise CatalogueError(f"{where}: the header needs a '{key}'")
+    process = header["process"].strip()
+    if process not in (*PROCESSES, ALL_PROCESSES):
+        known = ", ".join((*PROCESSES, ALL_PROCESSES))
+        raise CatalogueError(f"{where}: process {process!r} is not one of {known}")
+    return NamedQuery(
+        name=name,
+        title=header["title"].strip(),
+        description=str(header.get("description") or "").strip(),
+        process=process,
+        sparql=text,
+        path=path,
+        parameters=tuple(_parameters(where, header.get("parameters") or {})),
+        columns=tuple(Column(str(k), str(v or "").strip()) for k, v in (header.get("columns") or {}).items()),
+        extra={k: v for k, v in header.items()
+               if k not in ("title", "description", "process", "parameters", "columns")},
+    )
+
+
+def _parameters(where: str, spec: Any) -> Iterable[Parameter]:
+    if not isinstance(spec, dict):
+        raise CatalogueError(f"{where}: 'parameters' must map each name to its settings")
+    for name, settings in spec.items():
+        settings = settings or {}
+        if not isinstance(settings, dict) or not _VARIABLE.match(str(name)):
+            raise CatalogueError(f"{where}: parameter {name!r} must be a variable name with settings")
+        kind = settings.get("type")
+        if kind not in PARAMETER_TYPES:
+            raise CatalogueError(f"{where}: parameter {name!r} has type {kind!r}; "
+                                 f"expected one of {', '.join(PARAMETER_TYPES)}")
+        default = settings.get("default")
+        if isinstance(default, dt.date):  # YAML reads 2026-01-31 as a date
+            default = default.isoformat()
+        parameter = Parameter(
+            name=str(name), type=kind,
+            label=str(settings.get("label") or str(name).replace("_", " ")).strip(),
+            description=str(settings.get("description") or "").strip(),
+            default=None if default is None else str(default),
+            required=bool(settings.get("required", False)),
+            choices_class=settings.get("choices"),
+        )
+        if parameter.default == AS_OF_DEFAULT and kind != "date":
+            raise CatalogueError(f"{where}: parameter {name!r}: default '{AS_OF_DEFAULT}' is for dates")
+        if parameter.default not in (None, AS_OF_DEFAULT):
+            try:
+                parameter.parse(parameter.default)
+            except (ParameterError, ValueError) as exc:
+                raise CatalogueError(f"{where}: the default of {name!r} is not valid: {exc}") from None
+        yield parameter
+
+
+def _expand_iri(name: str, text: str) -> str:
+    """An absolute IRI as typed, or a CURIE with a prefix comgraph knows (``cg:Role``)."""
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    curie = _CURIE.match(text)
+    if curie and curie.group(1) in PREFIXES and not text.startswith(curie.group(1) + "://"):
+        text = PREFIXES[curie.group(1)] + (curie.group(2) or "")
+    if not _IRI_SCHEME.match(text):
+        raise ParameterError(name, f"{_shown(text)} is not an absolute IRI or a known prefix:name")
+    try:
+        ox.NamedNode(text)
+    except ValueError as exc:
+        raise ParameterError(name, f"{_shown(text)} is not a valid IRI ({exc})") from None
+    return text
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A user value quoted for an error message, cut short and with newlines made visible."""
+    shown = value if len(value) <= limit else value[: limit - 1] + "…"
+    return repr(shown)
