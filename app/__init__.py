@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["STORE"] is None:
         app.config["STORE"] = open_store(app.config["STORE_URL"])
 
-    from comgraph.app import editor, graph_store, home, ops, sparql, validation
+    from comgraph.app import dashboards, editor, graph_store, home, ops, resources, sparql, validation, views
 
     app.register_blueprint(home.bp)
     app.register_blueprint(ops.bp)
@@ -31,6 +31,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(validation.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(editor.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(dashboards.bp)
+    app.register_blueprint(resources.bp)
     return app
 
 

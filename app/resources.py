@@ -1,0 +1,191 @@
+"""Resource pages: every IRI in the graph has a page, and Turtle and JSON-LD twins.
+
+``/resource?iri=IRI`` works for any IRI; ``/r/PREFIX/LOCAL`` is the pretty path for IRIs in a
+namespace the app knows (``/r/ex/prime``, ``/r/cg/Role``). Add ``.ttl`` or ``.jsonld`` (or send
+``Accept: text/turtle`` / ``application/ld+json``) for the machine twin. The page lists the IRI's
+properties by label and the links that point to it, so governance IRIs can be linked from
+catalogs and wikis.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyoxigraph as ox
+from comgraph.app import get_store
+from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
+from flask import Blueprint, Response, abort, render_template, request
+
+from comgraph.store import StoreError
+
+bp = Blueprint("resources", __name__)
+
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: Incoming links shown on a page; a vocabulary term can be the object of thousands of triples.
+MAX_INCOMING = 500
+
+_TWINS = {
+    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+}
+_ACCEPTABLE = ["text/html", "text/turtle", "application/ld+json"]
+
+_LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+OUTGOING = _LABELS + """
+SELECT ?p ?pLabel ?o ?oLabel WHERE {
+  ?s ?p ?o .
+  OPTIONAL { ?p rdfs:label ?pLabel }
+  OPTIONAL { ?o rdfs:label|skos:prefLabel ?oLabel }
+}"""
+
+INCOMING = _LABELS + """
+SELECT ?x ?xLabel ?p ?pLabel WHERE {
+  ?x ?p ?o .
+  OPTIONAL { ?x rdfs:label|skos:prefLabel ?xLabel }
+  OPTIONAL { ?p rdfs:label ?pLabel }
+} LIMIT %d"""
+
+DESCRIBE_OUT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+DESCRIBE_IN = "CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }"
+
+
+@bp.get("/resource", endpoint="by_query")
+def by_query() -> Response:
+    return _respond(_iri_arg(), None)
+
+
+@bp.get("/resource.ttl", endpoint="by_query_ttl")
+def by_query_ttl() -> Response:
+    return _respond(_iri_arg(), "ttl")
+
+
+@bp.get("/resource.jsonld", endpoint="by_query_jsonld")
+def by_query_jsonld() -> Response:
+    return _respond(_iri_arg(), "jsonld")
+
+
+@bp.get("/r/<string:prefix>/<path:local>", endpoint="pretty")
+def pretty(prefix: str, local: str) -> Response:
+    namespace = prefixes().get(prefix)
+    if namespace is None:
+        abort(404)
+    extension = None
+    for ext in _TWINS:
+        if local.endswith("." + ext):
+            local, extension = local[: -len(ext) - 1], ext
+    return _respond(namespace + local, extension)
+
+
+def _iri_arg() -> str:
+    iri = request.args.get("iri", "").strip()
+    if not iri:
+        abort(Response("missing 'iri' parameter\n", status=400, mimetype="text/plain"))
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        abort(Response(f"iri: not a valid IRI ({exc})\n", status=400, mimetype="text/plain"))
+    return iri
+
+
+def _respond(iri: str, extension: str | None) -> Response:
+    node = ox.NamedNode(iri)
+    fmt = extension or _from_accept()
+    try:
+        if fmt in _TWINS:
+            return _twin(node, fmt)
+        return _page(node)
+    except StoreError as exc:
+        return Response(f"{exc}\n", status=500, mimetype="text/plain")
+
+
+def _from_accept() -> str:
+    best = request.accept_mimetypes.best_match(_ACCEPTABLE, default="text/html")
+    return {"text/turtle": "ttl", "application/ld+json": "jsonld"}.get(best, "html")
+
+
+def _twin(node: ox.NamedNode, fmt: str) -> Response:
+    store = get_store()
+    triples = list(store.query(DESCRIBE_OUT, bindings={"s": node}))
+    triples += list(store.query(DESCRIBE_IN, bindings={"o": node}))
+    if not triples:
+        abort(404)
+    mimetype, rdf_format = _TWINS[fmt]
+    used = {p: ns for p, ns in prefixes().items()}
+    body = ox.serialize(triples, format=rdf_format,
+                        **({"prefixes": used} if rdf_format == ox.RdfFormat.TURTLE else {}))
+    response = Response(body, mimetype=mimetype)
+    response.vary.add("Accept")
+    return response
+
+
+def _page(node: ox.NamedNode) -> Response:
+    store = get_store()
+    outgoing = store.select(OUTGOING, bindings={"s": node})
+    incoming = store.select(INCOMING % (MAX_INCOMING + 1), bindings={"o": node})
+    if not outgoing and not incoming:
+        body = render_template("resources/resource.html", iri=node.value, label=compact_iri(node.value),
+                               types=[], properties=[], incoming=[], more_incoming=False, twins=_twin_links(node),
+                               missing=True)
+        return Response(body, status=404, mimetype="text/html")
+    label = _label(outgoing) or compact_iri(node.value)
+    properties = _group(outgoing, "p", "pLabel", "o", "oLabel")
+    types = [c for p in properties if p["iri"] == RDF_TYPE for c in p["values"]]
+    properties = [p for p in properties if p["iri"] != RDF_TYPE]
+    more = len(incoming) > MAX_INCOMING
+    links = _group(incoming[:MAX_INCOMING], "p", "pLabel", "x", "xLabel")
+    body = render_template("resources/resource.html", iri=node.value, label=label, types=types,
+                           properties=properties, incoming=links, more_incoming=more,
+                           twins=_twin_links(node), missing=False)
+    response = Response(body, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _twin_links(node: ox.NamedNode) -> dict[str, str]:
+    return {"Turtle": resource_url(node.value, ".ttl"), "JSON-LD": resource_url(node.value, ".jsonld")}
+
+
+def _label(rows: list[dict]) -> str | None:
+    labels = [r["o"] for r in rows if r["p"].value == RDFS_LABEL and isinstance(r["o"], ox.Literal)]
+    return _preferred(labels)
+
+
+def _preferred(literals: list[ox.Literal]) -> str | None:
+    """English first, then no language tag, then anything: one label per thing."""
+    if not literals:
+        return None
+    ranked = sorted(literals, key=lambda lit: (lit.language not in ("en", None), lit.language is not None,
+                                                lit.value))
+    return ranked[0].value
+
+
+def _group(rows: list[dict], pkey: str, plabel: str, vkey: str, vlabel: str) -> list[dict]:
+    """Rows of (property, value) grouped by property, each value once, labels preferred."""
+    by_property: dict[str, dict] = {}
+    value_labels: dict[tuple[str, object], list] = defaultdict(list)
+    property_labels: dict[str, list] = defaultdict(list)
+    order: dict[str, list] = defaultdict(list)
+    for r in rows:
+        p = r[pkey].value
+        value = r[vkey]
+        if plabel in r:
+            property_labels[p].append(r[plabel])
+        key = (p, value)
+        if key not in value_labels:
+            order[p].append(value)
+            value_labels[key] = []
+        if vlabel in r and isinstance(r[vlabel], ox.Literal):
+            value_labels[key].append(r[vlabel])
+    for p, values in order.items():
+        name = _preferred(property_labels[p]) or heading(p.rsplit("#", 1)[-1].rsplit("/", 1)[-1]).lower()
+        cells = [cell(v, _preferred(value_labels[(p, v)]) if isinstance(v, ox.NamedNode) else None)
+                 for v in values]
+        cells.sort(key=lambda c: c.text.lower())
+        by_property[p] = {"iri": p, "label": name, "compact": compact_iri(p), "href": resource_url(p),
+                          "values": cells}
+    return sorted(by_property.values(), key=lambda g: (g["label"] != "label", g["label"].lower()))

@@ -1,0 +1,182 @@
+"""Turning query results into what the HTML pages show: cells, labelled links, column headings.
+
+Shared by the views, the dashboards and the resource pages. Nothing here escapes text: the
+templates do, through Jinja's autoescape, so a literal holding ``<script>`` is shown as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import current_app, url_for
+
+from comgraph.namespaces import PREFIXES
+
+#: Prefixes the app links and abbreviates with: the foundation's, the vocabulary schemes', and
+#: the demo's instances. ``RESOURCE_PREFIXES`` in the app config adds more.
+LINK_PREFIXES: dict[str, str] = {
+    **PREFIXES,
+    "cgp": "https://w3id.org/comgraph/vocab/process/",
+    "cgsr": "https://w3id.org/comgraph/vocab/stakeholder-role/",
+    "cgraci": "https://w3id.org/comgraph/vocab/raci/",
+    "cgac": "https://w3id.org/comgraph/vocab/audit-component/",
+    "cgchk": "https://w3id.org/comgraph/vocab/checklist/",
+    "cgfreq": "https://w3id.org/comgraph/vocab/frequency/",
+    "cgst": "https://w3id.org/comgraph/vocab/status/",
+    "cgop": "https://w3id.org/comgraph/vocab/operator/",
+    "cgunit": "https://w3id.org/comgraph/vocab/unit/",
+    "cgpm": "https://w3id.org/comgraph/vocab/pricing-model/",
+    "cglvl": "https://w3id.org/comgraph/vocab/level/",
+    "ex": "https://example.org/retail-it/",
+}
+
+_PRETTY_LOCAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_HEADINGS = {"raci": "RACI", "iri": "IRI"}
+
+
+def prefixes() -> dict[str, str]:
+    extra = current_app.config.get("RESOURCE_PREFIXES") or {}
+    return {**LINK_PREFIXES, **extra}
+
+
+def compact_iri(iri: str) -> str:
+    """``https://example.org/retail-it/prime`` -> ``ex:prime``; unknown namespaces stay whole."""
+    best, best_prefix = "", ""
+    for prefix, namespace in prefixes().items():
+        if iri.startswith(namespace) and len(namespace) > len(best):
+            best, best_prefix = namespace, prefix
+    local = iri[len(best):]
+    if best and _PRETTY_LOCAL.match(local):
+        return f"{best_prefix}:{local}"
+    return iri
+
+
+def resource_url(iri: str, extension: str = "") -> str:
+    """The page of an IRI: ``/r/PREFIX/LOCAL`` for known namespaces, else ``/resource?iri=``."""
+    best, best_prefix = "", ""
+    for prefix, namespace in prefixes().items():
+        if iri.startswith(namespace) and len(namespace) > len(best):
+            best, best_prefix = namespace, prefix
+    local = iri[len(best):]
+    if best and _PRETTY_LOCAL.match(local) and not local.endswith((".ttl", ".jsonld", ".html")):
+        return url_for("resources.pretty", prefix=best_prefix, local=local + extension)
+    return url_for("resources.by_query" + {"": "", ".ttl": "_ttl", ".jsonld": "_jsonld"}[extension],
+                   iri=iri)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value as a page shows it. ``text`` is raw; the template escapes it."""
+
+    text: str
+    href: str | None = None
+    kind: str = "literal"  # iri | literal | bnode | empty
+    title: str | None = None
+    numeric: bool = False
+
+
+EMPTY = Cell("", kind="empty")
+_NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long",
+                               "nonNegativeInteger", "positiveInteger")}
+
+
+def known_labels() -> dict[str, str]:
+    """Labels of the ontology's and vocabularies' terms, read once from the files comgraph ships.
+
+    The data served need not include the vocabularies (the demo does not), yet a page should say
+    "Accountable" or "Integration" rather than ``cgraci:accountable``. Display only: queries and
+    machine twins never depend on it.
+    """
+    labels = current_app.extensions.get("comgraph.known_labels")
+    if labels is None:
+        labels = _read_known_labels()
+        current_app.extensions["comgraph.known_labels"] = labels
+    return labels
+
+
+def _read_known_labels() -> dict[str, str]:
+    from comgraph.paths import ontology_dir
+    from comgraph.store import open_store
+
+    try:
+        folder = ontology_dir()
+    except FileNotFoundError:
+        return {}
+    files = [p for p in sorted(folder.glob("*.ttl")) + sorted(folder.glob("vocab/*.ttl"))]
+    if not files:
+        return {}
+    store = open_store("oxigraph:")
+    store.load(files)
+    rows = store.select(
+        "SELECT ?x ?label WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+        "FILTER (isIRI(?x) && (LANG(?label) = 'en' || LANG(?label) = '')) }"
+    )
+    return {r["x"].value: r["label"].value for r in rows}
+
+
+def known_label(iri: str) -> str | None:
+    return known_labels().get(iri)
+
+
+def cell(term: object | None, label: str | None = None) -> Cell:
+    """A cell for one RDF term; an IRI becomes a link to its resource page, named by ``label``
+    (else by the vocabulary's label for it, else by its compact form)."""
+    if term is None:
+        return EMPTY
+    if isinstance(term, ox.NamedNode):
+        shown = label or known_label(term.value) or compact_iri(term.value)
+        return Cell(shown, href=resource_url(term.value), kind="iri", title=term.value)
+    if isinstance(term, ox.BlankNode):
+        return Cell(f"_:{term.value}", kind="bnode")
+    if isinstance(term, ox.Literal):
+        numeric = term.datatype.value in _NUMERIC
+        title = term.language and f"@{term.language}"
+        return Cell(term.value, kind="literal", numeric=numeric, title=title or None)
+    return Cell(str(term))
+
+
+def heading(name: str) -> str:
+    """A column name as a heading: ``dueDate`` -> ``Due date``, ``raci`` -> ``RACI``."""
+    if name in _HEADINGS:
+        return _HEADINGS[name]
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").split()
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class Table:
+    """Result rows laid out for a page: visible columns, and cells with their links."""
+
+    columns: list[str]
+    headings: list[str]
+    rows: list[list[Cell]]
+    descriptions: dict[str, str]
+
+
+def table(variables: Iterable[str], solutions: Iterable[Mapping[str, object | None]],
+          descriptions: Mapping[str, str] | None = None) -> Table:
+    """Lay out rows; a column ``xLabel`` next to an IRI column ``x`` becomes the link text."""
+    names = list(variables)
+    hidden = {n for n in names if n.endswith("Label") and n[: -len("Label")] in names}
+    shown = [n for n in names if n not in hidden]
+    rows = []
+    for row in solutions:
+        cells = []
+        for n in shown:
+            label_term = row.get(n + "Label") if (n + "Label") in hidden else None
+            label = label_term.value if isinstance(label_term, ox.Literal) else None
+            cells.append(cell(row.get(n), label))
+        rows.append(cells)
+    return Table(shown, [heading(n) for n in shown], rows, dict(descriptions or {}))
+
+
+def query_string(values: Mapping[str, str | None]) -> str:
+    """Non-empty parameters as a URL query string (for links that keep the form's values)."""
+    kept = [(k, v) for k, v in values.items() if v not in (None, "")]
+    return ("?" + urlencode(kept)) if kept else ""
