@@ -24,6 +24,7 @@ bp = Blueprint("dashboards", __name__)
 
 CG = "https://w3id.org/comgraph/ns#"
 PROCESS_NS = "https://w3id.org/comgraph/vocab/process/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 class Rows(list):
@@ -183,7 +184,8 @@ def stakeholders() -> str:
         key = text(row["stakeholder"])
         entry = people.setdefault(key, {"label": label_of(row, "stakeholder"),
                                         "href": url_for("dashboards.stakeholder", iri=key), "roles": []})
-        entry["roles"].append({"label": label_of(row, "stakeholderRole"), "current": text(row.get("current")) == "true",
+        entry["roles"].append({"label": label_of(row, "stakeholderRole"),
+                               "current": text(row.get("current")) == "true",
                                "start": text(row.get("startDate")), "end": text(row.get("endDate"))})
     return render_template("dashboards/stakeholders.html", stakeholders=list(people.values()),
                            as_of=_effective_as_of(as_of), views=["stakeholders-and-roles"])
@@ -214,8 +216,7 @@ def stakeholder() -> Response | str:
     sections = []
     for heading, name, parameter in STAKEHOLDER_SECTIONS:
         query = get_catalogue().get(name)
-        values = {parameter: iri} | ({"as_of": as_of} if as_of and any(p.name == "as_of" for p in query.parameters)
-                                    else {})
+        values = {parameter: iri} | _as_of_for(query, as_of)
         rows = run(name, **values)
         drop = {parameter} if parameter in rows.variables else set()
         variables = [v for v in rows.variables if v not in drop and v != parameter + "Label"]
@@ -239,10 +240,11 @@ def process(name: str) -> str:
         "GROUP BY ?class ORDER BY DESC(?n)",
         bindings={"process": ox.NamedNode(PROCESS_NS + name)},
     )
-    held = [{"cell": cell(r["class"], _label(r["class"].value)), "count": int(r["n"].value)} for r in holdings]
+    held = [{"cell": cell(r["class"], _label(r["class"].value)), "count": int(r["n"].value)}
+            for r in holdings]
     views, problems = [], []
     for query in sorted((q for q in get_catalogue() if q.process == name), key=lambda q: q.title.lower()):
-        values = {"as_of": as_of} if as_of and any(p.name == "as_of" for p in query.parameters) else {}
+        values = _as_of_for(query, as_of)
         rows = run(query.name, **values)
         entry = {"title": query.title, "href": url_for("views.view", name=query.name, **values),
                  "count": len(rows), "description": query.description}
@@ -259,8 +261,7 @@ def process(name: str) -> str:
 def _label(iri: str) -> str | None:
     """The IRI's label, its compact form when it has none, or None when the graph lacks it."""
     store, node = get_store(), ox.NamedNode(iri)
-    labels = store.select("SELECT ?label WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?label } LIMIT 1",
-                          bindings={"x": node})
+    labels = store.select(f"SELECT ?label WHERE {{ ?x <{RDFS_LABEL}> ?label }} LIMIT 1", bindings={"x": node})
     if labels:
         return labels[0]["label"].value
     if known_label(iri):
@@ -269,6 +270,11 @@ def _label(iri: str) -> str | None:
             store.select("SELECT ?p WHERE { ?s ?p ?x } LIMIT 1", bindings={"x": node}):
         return compact_iri(iri)
     return None
+
+
+def _as_of_for(query, as_of: str | None) -> dict[str, str]:
+    """``{"as_of": ...}`` when the page was given a date and the query takes one."""
+    return {"as_of": as_of} if as_of and any(p.name == "as_of" for p in query.parameters) else {}
 
 
 def _process_title(row: Mapping) -> str:

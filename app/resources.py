@@ -129,8 +129,8 @@ def _page(node: ox.NamedNode) -> Response:
     incoming = store.select(INCOMING % (MAX_INCOMING + 1), bindings={"o": node})
     if not outgoing and not incoming:
         body = render_template("resources/resource.html", iri=node.value, label=compact_iri(node.value),
-                               types=[], properties=[], incoming=[], more_incoming=False, twins=_twin_links(node),
-                               missing=True)
+                               types=[], properties=[], incoming=[], more_incoming=False,
+                               twins=_twin_links(node), missing=True)
         return Response(body, status=404, mimetype="text/html")
     label = _label(outgoing) or compact_iri(node.value)
     properties = _group(outgoing, "p", "pLabel", "o", "oLabel")

@@ -125,9 +125,9 @@ def _html(query: NamedQuery, values: dict[str, str], bindings: dict, result) -> 
         "next": _page_link(query, kept, page + 1, size) if page < pages else None,
     }
     body = render_template(
-        "views/view.html", query=query, fields=_fields(query, effective), table=table(variables, rows, descriptions),
-        total=total, page=page, pages=pages, first=first, links=links, process_title=PROCESS_TITLES[query.process],
-        error=None,
+        "views/view.html", query=query, fields=_fields(query, effective),
+        table=table(variables, rows, descriptions), total=total, page=page, pages=pages, first=first,
+        links=links, process_title=PROCESS_TITLES[query.process], error=None,
     )
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept")
