@@ -41,7 +41,7 @@ class LineChart:
 def line_chart(title: str, series: list[tuple[str, float, bool | None]], threshold: float | None,
                *, width: int = 260, height: int = 150) -> LineChart:
     """Lay out (date, value, met) points left to right with a y axis that includes the threshold."""
-    left, right, top, bottom = 36, 10, 10, 24
+    left, right, top, bottom = 36, 22, 10, 24
     values = [v for _, v, _ in series] + ([threshold] if threshold is not None else [])
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     if math.isclose(low, high):
@@ -104,27 +104,39 @@ class Network:
 
 
 def network(nodes: list[Node], edges: list[Edge], *, width: int = 1100, height: int = 760) -> Network:
-    """Place nodes on an ellipse and draw each directed edge as a curve, bowed so that A→B and
-    B→A stay apart, with its label at the curve's middle."""
+    """Put the most connected party (usually the client) in the middle and the others on an
+    ellipse around it; draw each directed edge as a curve, bowed so that A→B and B→A stay apart,
+    with its label at the curve's middle."""
     cx, cy = width / 2, height / 2
     rx, ry = width / 2 - 110, height / 2 - 60
-    ordered = sorted(nodes, key=lambda n: (n.kinds[0] if n.kinds else "~", n.label))
-    for i, node in enumerate(ordered):
-        angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(ordered))
+    degree = {n.key: 0 for n in nodes}
+    for edge in edges:
+        degree[edge.source] = degree.get(edge.source, 0) + 1
+        degree[edge.target] = degree.get(edge.target, 0) + 1
+    hub = max(nodes, key=lambda n: (degree.get(n.key, 0), n.label), default=None)
+    ring = sorted((n for n in nodes if n is not hub), key=lambda n: (n.kinds[0] if n.kinds else "~", n.label))
+    if hub is not None:
+        hub.x, hub.y = cx, cy
+    for i, node in enumerate(ring):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(ring))
         node.x, node.y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
-    at = {n.key: n for n in ordered}
+    at = {n.key: n for n in nodes}
+    pairs = {(e.source, e.target) for e in edges}
     for edge in edges:
         a, b = at[edge.source], at[edge.target]
         dx, dy = b.x - a.x, b.y - a.y
         length = math.hypot(dx, dy) or 1.0
         # Stop the curve at the box edges rather than the centres, so arrowheads stay visible.
-        shrink = min(0.45, 60 / length)
+        shrink = min(0.45, 62 / length)
         x1, y1 = a.x + dx * shrink, a.y + dy * shrink
         x2, y2 = b.x - dx * shrink, b.y - dy * shrink
         nx, ny = -dy / length, dx / length
-        bow = 40
+        # Two-way ties bow apart; a one-way tie is drawn straight.
+        bow = 60 if (edge.target, edge.source) in pairs else 0
         mx, my = (x1 + x2) / 2 + nx * bow, (y1 + y2) / 2 + ny * bow
         edge.path = f"M{x1:.1f},{y1:.1f} Q{mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}"
-        edge.label_x = (x1 + 2 * mx + x2) / 4
-        edge.label_y = (y1 + 2 * my + y2) / 4
-    return Network(width, height, ordered, edges)
+        # The label sits beside the curve's middle, on its outer side, clear of the other way's.
+        away = bow / 2 + 6 + 6 * len(edge.labels)
+        edge.label_x = (x1 + x2) / 2 + nx * away
+        edge.label_y = (y1 + y2) / 2 + ny * away - 5 * (len(edge.labels) - 1)
+    return Network(width, height, [n for n in nodes if n is not hub] + ([hub] if hub else []), edges)

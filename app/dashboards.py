@@ -25,6 +25,10 @@ bp = Blueprint("dashboards", __name__)
 CG = "https://w3id.org/comgraph/ns#"
 PROCESS_NS = "https://w3id.org/comgraph/vocab/process/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+#: The four audit components in the order the co-management method lists them.
+COMPONENT_ORDER = [f"https://w3id.org/comgraph/vocab/audit-component/{c}" for c in
+                   ("priceAndService", "contractAndRelationships", "stakeholderSatisfaction",
+                    "visionAndAlignment")]
 
 
 class Rows(list):
@@ -133,7 +137,8 @@ def scorecard() -> str:
                                 None if met is None else met.value == "true"))
         if row.get("threshold") is not None:
             entry["threshold"] = float(row["threshold"].value)
-    component_order = sorted(components, key=lambda c: components[c].lower())
+    component_order = sorted(components, key=lambda c: (COMPONENT_ORDER.index(c) if c in COMPONENT_ORDER
+                                                        else len(COMPONENT_ORDER), components[c].lower()))
     by_stakeholder: dict[str, dict] = OrderedDict()
     for (stakeholder_iri, component, _), entry in sorted(series.items(), key=lambda kv: (kv[1]["stakeholder"],
                                                                                        kv[1]["metric"])):
@@ -169,7 +174,7 @@ def network_picture() -> str:
         pair = (text(row["from"]), text(row["to"]))
         count = int(row["records"].value)
         edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
-        edge.labels.append(text(row["relation"]) + (f" ×{count}" if count > 1 else ""))
+        edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))
     picture = network(list(nodes.values()), list(edges.values()))
     return render_template("dashboards/network.html", net=picture, as_of=_effective_as_of(as_of),
                            views=["stakeholder-relations", "stakeholders-and-roles"])

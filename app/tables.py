@@ -16,23 +16,9 @@ from flask import current_app, url_for
 
 from comgraph.namespaces import PREFIXES
 
-#: Prefixes the app links and abbreviates with: the foundation's, the vocabulary schemes', and
-#: the demo's instances. ``RESOURCE_PREFIXES`` in the app config adds more.
-LINK_PREFIXES: dict[str, str] = {
-    **PREFIXES,
-    "cgp": "https://w3id.org/comgraph/vocab/process/",
-    "cgsr": "https://w3id.org/comgraph/vocab/stakeholder-role/",
-    "cgraci": "https://w3id.org/comgraph/vocab/raci/",
-    "cgac": "https://w3id.org/comgraph/vocab/audit-component/",
-    "cgchk": "https://w3id.org/comgraph/vocab/checklist/",
-    "cgfreq": "https://w3id.org/comgraph/vocab/frequency/",
-    "cgst": "https://w3id.org/comgraph/vocab/status/",
-    "cgop": "https://w3id.org/comgraph/vocab/operator/",
-    "cgunit": "https://w3id.org/comgraph/vocab/unit/",
-    "cgpm": "https://w3id.org/comgraph/vocab/pricing-model/",
-    "cglvl": "https://w3id.org/comgraph/vocab/level/",
-    "ex": "https://example.org/retail-it/",
-}
+#: Prefixes the app links and abbreviates with: comgraph's own (the core and the vocabulary
+#: schemes) and the demo's instances. ``RESOURCE_PREFIXES`` in the app config adds more.
+LINK_PREFIXES: dict[str, str] = {**PREFIXES, "ex": "https://example.org/retail-it/"}
 
 _PRETTY_LOCAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _XSD = "http://www.w3.org/2001/XMLSchema#"

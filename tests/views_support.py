@@ -1,0 +1,44 @@
+"""Shared set-up for the query catalogue and views tests: the demo in a store, and the app on it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from comgraph.app import create_app
+from flask import Flask
+
+from comgraph.store import Source, Store, open_store
+from tests.conftest import DEMO
+
+#: The demo relationship (``COMGRAPH_DEMO_DIR`` points the tests at another copy).
+DEMO_DIR = Path(os.environ.get("COMGRAPH_DEMO_DIR") or DEMO)
+EX = "https://example.org/retail-it/"
+PREFIXES = """
+@prefix cg: <https://w3id.org/comgraph/ns#> .
+@prefix cgraci: <https://w3id.org/comgraph/vocab/raci/> .
+@prefix cgp: <https://w3id.org/comgraph/vocab/process/> .
+@prefix cgsr: <https://w3id.org/comgraph/vocab/stakeholder-role/> .
+@prefix dqv: <http://www.w3.org/ns/dqv#> .
+@prefix ex: <https://example.org/retail-it/> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+def demo_files() -> list[Path]:
+    return sorted(p for p in DEMO_DIR.glob("*.ttl") if p.name != "placeholder.ttl")
+
+
+def demo_store(extra_turtle: str | None = None) -> Store:
+    """The demo in a fresh in-memory store, plus any extra Turtle (the prefixes above are given)."""
+    store = open_store("oxigraph:")
+    store.load(demo_files())
+    if extra_turtle:
+        store.load([Source("extra.ttl", data=(PREFIXES + extra_turtle).encode())])
+    return store
+
+
+def demo_app(extra_turtle: str | None = None) -> Flask:
+    return create_app({"STORE": demo_store(extra_turtle), "TESTING": True})
