@@ -40,6 +40,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/views.py
 
 # YASGUI's browser build is committed in app/static/vendor/yasgui (so a fresh clone needs no
 # npm and no CDN); this refreshes it from the npm registry.

@@ -160,7 +160,7 @@ def _shown_value(parameter: Parameter, values: Mapping[str, str], bindings: Mapp
     term = bindings.get(parameter.name)
     if term is None:
         return ""
-    return compact_iri(term.value) if isinstance(term, ox.NamedNode) else term.value
+    return term.value
 
 
 def _fields(query: NamedQuery, values: Mapping[str, str], error: ParameterError | None = None) -> list[dict]:
@@ -186,7 +186,7 @@ def _choices(parameter: Parameter) -> list[tuple[str, str]]:
         "OPTIONAL { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?l } } GROUP BY ?x",
         bindings={"class": klass},
     )
-    choices = [(compact_iri(r["x"].value), r["label"].value if "label" in r else compact_iri(r["x"].value))
+    choices = [(r["x"].value, r["label"].value if "label" in r else compact_iri(r["x"].value))
                for r in rows if isinstance(r.get("x"), ox.NamedNode)]
     return sorted(choices, key=lambda c: c[1].lower())
 
