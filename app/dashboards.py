@@ -168,10 +168,10 @@ def network_picture() -> str:
         node.kinds.append(label_of(row, "stakeholderRole"))
     edges: dict[tuple[str, str], Edge] = {}
     for row in ties:
-        for end in ("from", "to"):
+        for end in ("party", "counterparty"):
             key = text(row[end])
             nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key)))
-        pair = (text(row["from"]), text(row["to"]))
+        pair = (text(row["party"]), text(row["counterparty"]))
         count = int(row["records"].value)
         edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
         edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))

@@ -120,7 +120,8 @@ def _html(query: NamedQuery, values: dict[str, str], bindings: dict, result) -> 
     links = {
         "json": url_for("views.view", name=f"{query.name}.json") + query_string(kept),
         "csv": url_for("views.view", name=f"{query.name}.csv") + query_string(kept),
-        "sparql": url_for("sparql.endpoint") + "?" + urlencode({"query": query.text_with(bindings)}),
+        # YASGUI fills its editor from a ``query`` URL parameter (its populateFromUrl default).
+        "sparql": url_for("editor.page") + "?" + urlencode({"query": query.text_with(bindings)}),
         "prev": _page_link(query, kept, page - 1, size) if page > 1 else None,
         "next": _page_link(query, kept, page + 1, size) if page < pages else None,
     }

@@ -141,7 +141,7 @@ def test_the_equity_register_and_ownership_show_money_shares_and_licences(demo: 
     register = rows(demo, "equity-register")
     assert {r["kind"] for r in register} == {"funding", "billing"}
     funding = [r for r in register if r["kind"] == "funding"]
-    assert [(r["fromLabel"], r["amount"], r["currency"]) for r in funding] == [
+    assert [(r["giverLabel"], r["amount"], r["currency"]) for r in funding] == [
         ("Regional Digital Transformation Fund", "2500000", "EUR")]
     owners = [r for r in rows(demo, "asset-ownership-and-licences")
               if r["relation"] == "owner" and r["current"] == "true"]

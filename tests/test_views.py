@@ -117,7 +117,7 @@ def test_the_editor_link_carries_the_exact_query_with_its_bindings(client: Flask
     page = client.get("/views/obligations-due", query_string={"months": "2"}).data.decode()
     start = page.index('href="', page.index("Download CSV") + 1)
     links = [part.split('"', 1)[0] for part in page[start:].split('href="')[1:4]]
-    editor = next(link for link in links if link.startswith("/sparql?"))
+    editor = next(link for link in links if link.startswith("/editor?"))
     text = parse_qs(urlsplit(editor.replace("&amp;", "&")).query)["query"][0]
     assert ('VALUES (?as_of ?months) { ("2026-06-30"^^<http://www.w3.org/2001/XMLSchema#date> '
             '"2"^^<http://www.w3.org/2001/XMLSchema#integer>) }') in text

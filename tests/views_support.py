@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from comgraph.app import create_app
@@ -11,8 +10,8 @@ from flask import Flask
 from comgraph.store import Source, Store, open_store
 from tests.conftest import DEMO
 
-#: The demo relationship (``COMGRAPH_DEMO_DIR`` points the tests at another copy).
-DEMO_DIR = Path(os.environ.get("COMGRAPH_DEMO_DIR") or DEMO)
+#: The demo relationship.
+DEMO_DIR = DEMO
 EX = "https://example.org/retail-it/"
 PREFIXES = """
 @prefix cg: <https://w3id.org/comgraph/ns#> .
