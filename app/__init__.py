@@ -23,7 +23,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["STORE"] is None:
         app.config["STORE"] = open_store(app.config["STORE_URL"])
 
-    from comgraph.app import dashboards, editor, graph_store, home, ops, resources, sparql, validation, views
+    from comgraph.app import (
+        checklist,
+        dashboards,
+        editor,
+        graph_store,
+        home,
+        ops,
+        resources,
+        sparql,
+        validation,
+        views,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(ops.bp)
@@ -34,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(checklist.bp)
     return app
 
 

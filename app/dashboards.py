@@ -258,7 +258,11 @@ def process(name: str) -> str:
             problems.append(entry)
         else:
             views.append(entry)
+    from comgraph.app.checklist import assess
+
+    checklist = next(p for p in assess(as_of).by_process() if p["process"] == name)
     return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name], held=held,
+                           checklist=checklist,
                            views=views, problems=problems, as_of=_effective_as_of(as_of),
                            processes=[(p, PROCESS_TITLES[p]) for p in PROCESSES])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from comgraph.app import get_store
+from comgraph.app.checklist import assess
 from comgraph.app.dashboards import COMPONENT_ORDER, PROCESS_NS, as_of_arg, label_of, run, text
 from comgraph.app.views import PROCESS_TITLES, get_catalogue
 from flask import Blueprint, render_template, url_for
@@ -45,6 +46,11 @@ def index() -> str:
             "defects": defects, "due": soon, "overdue": late,
             "failing": late > 0 or any(d["count"] for d in defects),
         })
+    checklist = {p["process"]: p for p in assess(effective).by_process()}
+    for card in cards:
+        summary = checklist[card["name"]]
+        card["checklist"] = summary
+        card["failing"] = card["failing"] or summary["counts"]["fails"] > 0
     return render_template(
         "home.html", as_of=effective, cards=cards, scores=_latest_scores(effective),
         due_total=len(due), overdue_total=len(overdue),

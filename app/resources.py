@@ -14,7 +14,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from comgraph.store import StoreError
 
@@ -189,3 +189,35 @@ def _group(rows: list[dict], pkey: str, plabel: str, vkey: str, vlabel: str) -> 
         by_property[p] = {"iri": p, "label": name, "compact": compact_iri(p), "href": resource_url(p),
                           "values": cells}
     return sorted(by_property.values(), key=lambda g: (g["label"] != "label", g["label"].lower()))
+
+
+# -- the ontology ------------------------------------------------------------------------------
+
+_ONTOLOGY_TWINS = {"ttl": "text/turtle", "jsonld": "application/ld+json", "html": "text/html"}
+
+
+@bp.get("/ontology", endpoint="ontology")
+@bp.get("/ontology.<any(ttl, jsonld, html):extension>", endpoint="ontology_twin")
+def ontology(extension: str | None = None) -> Response:
+    """The core ontology: pyLODE's documentation for people, Turtle or JSON-LD for machines."""
+    from comgraph import ontology as onto
+
+    if extension is None:
+        best = request.accept_mimetypes.best_match(["text/html", "text/turtle", "application/ld+json"],
+                                                   default="text/html")
+        extension = {"text/turtle": "ttl", "application/ld+json": "jsonld"}.get(best, "html")
+    if extension == "html":
+        # pyLODE takes a second or two; the ontology only changes with a release, so render once.
+        html = current_app.extensions.get("comgraph.ontology_html")
+        if html is None:
+            html = onto.documentation_html()
+            current_app.extensions["comgraph.ontology_html"] = html
+        body: bytes | str = html
+    elif extension == "ttl":
+        body = onto.core_file().read_bytes()
+    else:
+        triples = [q.triple for q in ox.parse(path=str(onto.core_file()), format=ox.RdfFormat.TURTLE)]
+        body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    response = Response(body, mimetype=_ONTOLOGY_TWINS[extension])
+    response.vary.add("Accept")
+    return response

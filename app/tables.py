@@ -85,20 +85,29 @@ def known_labels() -> dict[str, str]:
     return labels
 
 
-def _read_known_labels() -> dict[str, str]:
-    from comgraph.paths import ontology_dir
-    from comgraph.store import open_store
+def vocabulary_store():
+    """The ontology and its vocabularies (checklist, processes, RACI codes, ...) as comgraph ships
+    them, in a small in-memory store of their own, read once per app."""
+    store = current_app.extensions.get("comgraph.vocabulary_store")
+    if store is None:
+        from comgraph.paths import ontology_dir
+        from comgraph.store import open_store
 
-    try:
-        folder = ontology_dir()
-    except FileNotFoundError:
-        return {}
-    files = [p for p in sorted(folder.glob("*.ttl")) + sorted(folder.glob("vocab/*.ttl"))]
-    if not files:
-        return {}
-    store = open_store("oxigraph:")
-    store.load(files)
-    rows = store.select(
+        store = open_store("oxigraph:")
+        try:
+            folder = ontology_dir()
+        except FileNotFoundError:
+            folder = None
+        if folder is not None:
+            files = sorted(folder.glob("*.ttl")) + sorted(folder.glob("vocab/*.ttl"))
+            if files:
+                store.load(files)
+        current_app.extensions["comgraph.vocabulary_store"] = store
+    return store
+
+
+def _read_known_labels() -> dict[str, str]:
+    rows = vocabulary_store().select(
         "SELECT ?x ?label WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#label> ?label "
         "FILTER (isIRI(?x) && (LANG(?label) = 'en' || LANG(?label) = '')) }"
     )

@@ -63,8 +63,16 @@ def parameter_values(query: NamedQuery, args: Mapping[str, str]) -> dict[str, st
 
 
 @bp.get("/views")
-@bp.get("/views.json", defaults={"extension": "json"})
-def index(extension: str | None = None) -> Response | str:
+def index() -> Response | str:
+    return _index(None)
+
+
+@bp.get("/views.json", endpoint="index_json")
+def index_json() -> Response:
+    return _index("json")
+
+
+def _index(extension: str | None) -> Response | str:
     catalogue = get_catalogue()
     if extension == "json" or (extension is None and requested_format(None) == "json"):
         return _json_response([_describe(q) for q in sorted(catalogue, key=lambda q: q.name)])

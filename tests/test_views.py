@@ -244,3 +244,20 @@ def test_a_script_literal_is_shown_as_text_on_every_page_that_renders_it() -> No
         body = response.data.decode()
         assert SCRIPT not in body, url
         assert ESCAPED in body, url
+
+
+def test_the_ontology_is_documented_for_people_and_served_to_machines(client: FlaskClient) -> None:
+    html = client.get("/ontology", headers={"Accept": "text/html"})
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert b"comgraph co-management ontology" in html.data and b"Responsibility assignment" in html.data
+    assert b'src="http' not in html.data  # nothing fetched from elsewhere
+    turtle = client.get("/ontology", headers={"Accept": "text/turtle"})
+    assert turtle.mimetype == "text/turtle" and turtle.data == client.get("/ontology.ttl").data
+    cg = "https://w3id.org/comgraph/ns#"
+    role_is_a_class = ox.Triple(ox.NamedNode(cg + "Role"),
+                                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                                ox.NamedNode("http://www.w3.org/2002/07/owl#Class"))
+    assert role_is_a_class in {q.triple for q in ox.parse(turtle.data, format=ox.RdfFormat.TURTLE)}
+    jsonld = client.get("/ontology.jsonld")
+    assert jsonld.mimetype == "application/ld+json"
+    assert role_is_a_class in {q.triple for q in ox.parse(jsonld.data, format=ox.RdfFormat.JSON_LD)}

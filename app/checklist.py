@@ -1,0 +1,173 @@
+"""The checklist assessment: validation results per checklist item and per process.
+
+Unlike the named queries, this view needs the SHACL validation report, which is not in the graph:
+it runs :func:`comgraph.validate.validate` on the store and joins the findings to the checklist
+(``ontology/vocab/checklist.ttl``) through each shape's ``cg:enforces``. ``/checklist`` shows it
+to people; ``/checklist.json`` and ``/checklist.csv`` (or the Accept header) give one row per
+checklist item to machines. The home page and the process pages use the same assessment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from comgraph.app import get_store
+from comgraph.app.tables import vocabulary_store
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from comgraph.queries import PROCESSES, as_of_date
+
+bp = Blueprint("checklist", __name__)
+
+CG = "https://w3id.org/comgraph/ns#"
+PROCESS_NS = "https://w3id.org/comgraph/vocab/process/"
+STATUSES = ("fails", "warns", "passes", "not checked")
+
+
+@dataclass
+class Finding:
+    focus: str
+    focus_label: str | None
+    message: str
+    severity: str
+    shape: str
+
+
+@dataclass
+class Item:
+    """One checklist item and what validation found about it."""
+
+    iri: str
+    notation: str
+    label: str
+    statement: str
+    process: str
+    checked: bool = False
+    violations: int = 0
+    warnings: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if not self.checked and not self.findings:
+            return "not checked"
+        return "fails" if self.violations else ("warns" if self.warnings else "passes")
+
+
+@dataclass
+class Assessment:
+    as_of: str
+    items: list[Item]
+    error: str | None = None
+
+    def by_process(self) -> list[dict]:
+        summary = []
+        for process in PROCESSES:
+            items = [i for i in self.items if i.process == process]
+            summary.append({
+                "process": process, "items": items,
+                "counts": {s: sum(1 for i in items if i.status == s) for s in STATUSES},
+                "violations": sum(i.violations for i in items), "warnings": sum(i.warnings for i in items),
+            })
+        return summary
+
+
+def assess(as_of: str | None = None) -> Assessment:
+    """Validate the store and lay the findings out by checklist item."""
+    from comgraph.validate import Severity, ValidationError, validate
+    from comgraph.validate.shapes import Shapes, ShapesError
+
+    store = get_store()
+    effective = as_of or as_of_date(store).isoformat()
+    items = {i.iri: i for i in _checklist_items()}
+    shapes_dir = current_app.config.get("SHAPES_DIR")
+    try:
+        report = validate(store, Path(shapes_dir) if shapes_dir else None, as_of=effective)
+    except ValidationError as exc:
+        return Assessment(effective, list(items.values()), error=str(exc))
+    try:
+        shapes = Shapes.load(Path(shapes_dir) if shapes_dir else _default_shapes_dir())
+        for _, item in shapes.graph.subject_objects(_enforces()):
+            if str(item) in items:
+                items[str(item)].checked = True
+    except ShapesError:  # validate() read the same folder just now, so this is not expected
+        pass
+    for result in report.active():
+        item = items.get(result.checklist_item or "")
+        if item is None:
+            continue
+        if result.severity >= Severity.VIOLATION:
+            item.violations += 1
+        else:
+            item.warnings += 1
+        item.findings.append(Finding(_text(result.focus), result.focus_label, result.message,
+                                     result.severity.label, result.shape))
+    return Assessment(effective, sorted(items.values(), key=lambda i: (PROCESSES.index(i.process)
+                                                                       if i.process in PROCESSES else 9,
+                                                                       i.notation)))
+
+
+@bp.get("/checklist")
+@bp.get("/checklist.<any(json, csv):extension>")
+def page(extension: str | None = None) -> Response | str:
+    from comgraph.app.dashboards import as_of_arg
+
+    if extension is None:
+        best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/csv"],
+                                                   default="text/html")
+        extension = {"application/json": "json", "text/csv": "csv"}.get(best)
+    assessment = assess(as_of_arg())
+    if extension == "json":
+        body = {"as_of": assessment.as_of, "error": assessment.error,
+                "items": [asdict(i) | {"status": i.status} for i in assessment.items]}
+        response = Response(json.dumps(body, indent=1) + "\n", mimetype="application/json")
+    elif extension == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(["item", "notation", "label", "process", "status", "violations", "warnings"])
+        for i in assessment.items:
+            writer.writerow([i.iri, i.notation, i.label, i.process, i.status, i.violations, i.warnings])
+        response = Response(out.getvalue(), mimetype="text/csv")
+    else:
+        response = Response(render_template("dashboards/checklist.html", assessment=assessment,
+                                            processes=assessment.by_process(),
+                                            titles={p: p.capitalize() for p in PROCESSES}),
+                            mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+def _checklist_items() -> list[Item]:
+    rows = vocabulary_store().select(
+        "PREFIX cg: <https://w3id.org/comgraph/ns#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?item ?notation ?label ?statement ?process WHERE { ?item a cg:ChecklistItem ; "
+        "skos:notation ?notation ; skos:prefLabel ?label ; cg:process ?process "
+        "OPTIONAL { ?item skos:definition ?statement } }"
+    )
+    return [Item(r["item"].value, r["notation"].value, r["label"].value,
+                 r["statement"].value if "statement" in r else "",
+                 r["process"].value.removeprefix(PROCESS_NS)) for r in rows]
+
+
+def _default_shapes_dir() -> Path:
+    from comgraph.paths import shapes_dir
+
+    return shapes_dir()
+
+
+def _enforces():
+    from rdflib import URIRef
+
+    return URIRef(CG + "enforces")
+
+
+def _text(term: object) -> str:
+    return getattr(term, "value", str(term))
+
+
+def item_link(item: Item) -> str:
+    return url_for("checklist.page") + f"#{item.notation}"
