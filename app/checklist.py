@@ -83,7 +83,7 @@ def assess(as_of: str | None = None) -> Assessment:
 
     store = get_store()
     effective = as_of or as_of_date(store).isoformat()
-    items = {i.iri: i for i in _checklist_items()}
+    items = {i.iri: i for i in sorted(_checklist_items(), key=_order)}
     shapes_dir = current_app.config.get("SHAPES_DIR")
     try:
         report = validate(store, Path(shapes_dir) if shapes_dir else None, as_of=effective)
@@ -106,9 +106,7 @@ def assess(as_of: str | None = None) -> Assessment:
             item.warnings += 1
         item.findings.append(Finding(_text(result.focus), result.focus_label, result.message,
                                      result.severity.label, result.shape))
-    return Assessment(effective, sorted(items.values(), key=lambda i: (PROCESSES.index(i.process)
-                                                                       if i.process in PROCESSES else 9,
-                                                                       i.notation)))
+    return Assessment(effective, list(items.values()))
 
 
 @bp.get("/checklist")
@@ -151,6 +149,10 @@ def _checklist_items() -> list[Item]:
     return [Item(r["item"].value, r["notation"].value, r["label"].value,
                  r["statement"].value if "statement" in r else "",
                  r["process"].value.removeprefix(PROCESS_NS)) for r in rows]
+
+
+def _order(item: Item) -> tuple[int, str]:
+    return (PROCESSES.index(item.process) if item.process in PROCESSES else len(PROCESSES), item.notation)
 
 
 def _default_shapes_dir() -> Path:

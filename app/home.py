@@ -46,13 +46,14 @@ def index() -> str:
             "defects": defects, "due": soon, "overdue": late,
             "failing": late > 0 or any(d["count"] for d in defects),
         })
-    checklist = {p["process"]: p for p in assess(effective).by_process()}
+    assessment = assess(effective)
+    checklist = {p["process"]: p for p in assessment.by_process()}
     for card in cards:
         summary = checklist[card["name"]]
         card["checklist"] = summary
         card["failing"] = card["failing"] or summary["counts"]["fails"] > 0
     return render_template(
-        "home.html", as_of=effective, cards=cards, scores=_latest_scores(effective),
+        "home.html", as_of=effective, cards=cards, validation_error=assessment.error, scores=_latest_scores(effective),
         due_total=len(due), overdue_total=len(overdue),
         overview=run("relationship-overview", as_of=effective),
         store_url=get_store().url,
