@@ -56,7 +56,8 @@ def index() -> str:
         "home.html", as_of=effective, cards=cards, validation_error=assessment.error, scores=_latest_scores(effective),
         due_total=len(due), overdue_total=len(overdue),
         overview=run("relationship-overview", as_of=effective),
-        store_url=get_store().url,
+        store_url=get_store().url, triples=get_store().triple_count(),
+        graphs=get_store().graphs(),
     )
 
 
