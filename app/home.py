@@ -53,7 +53,8 @@ def index() -> str:
         card["checklist"] = summary
         card["failing"] = card["failing"] or summary["counts"]["fails"] > 0
     return render_template(
-        "home.html", as_of=effective, cards=cards, validation_error=assessment.error, scores=_latest_scores(effective),
+        "home.html", as_of=effective, cards=cards, validation_error=assessment.error,
+        scores=_latest_scores(effective),
         due_total=len(due), overdue_total=len(overdue),
         overview=run("relationship-overview", as_of=effective),
         store_url=get_store().url, triples=get_store().triple_count(),
