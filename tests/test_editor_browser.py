@@ -3,39 +3,19 @@ against this service, and shows the result table. A screenshot lands in tests/ar
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from comgraph.store import Source, Store
+from tests.browser import ARTIFACTS, chromium
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 TTL = b"""@prefix ex: <http://example.org/> .
 ex:acme ex:name "Acme Outsourcing" . ex:globex ex:name "Globex Shared Services" .
 """
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="needs Debian's chromium and chromium-driver (make test installs them)")
-
 
 @pytest.fixture
 def browser():
-    os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download anything
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = chromium()
     try:
         yield driver
     finally:
