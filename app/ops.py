@@ -105,9 +105,9 @@ class QueryOutcome:
 
 
 @contextmanager
-def note_query() -> Iterator[QueryOutcome]:
+def note_query(m: Metrics | None = None) -> Iterator[QueryOutcome]:
     """Count a query as running while it is evaluated, and count it if it times out."""
-    m = metrics()
+    m = m or metrics()
     outcome = QueryOutcome()
     m.running.inc()
     try:
@@ -154,41 +154,62 @@ def _finish(response: Response) -> Response:
     started = g.get("started")
     if started is None:
         return response
-    elapsed = time.perf_counter() - started
-    endpoint = request.endpoint or "unmatched"
-    m = current_app.extensions.get("comgraph.metrics")
+    record_request(current_app, method=request.method, path=request.path,
+                   endpoint=request.endpoint or "unmatched", status=response.status_code,
+                   elapsed=time.perf_counter() - started, query_hash=g.get("query_hash"),
+                   rows=g.get("rows"), remote=request.remote_addr, query=g.get("query_text"))
+    return response
+
+
+def record_request(app: Any, *, method: str, path: str, endpoint: str, status: int, elapsed: float,
+                   query_hash: str | None, rows: int | None, remote: str | None,
+                   query: str | None) -> None:
+    """Metrics, the access log line and the slow-query log for one answered request.
+
+    Called by the Flask hook above and by the SPARQL endpoint's fast path, which answers
+    without Flask's request machinery but must leave the same traces.
+    """
+    m = app.extensions.get("comgraph.metrics")
     if m is not None:
-        m.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+        m.requests.labels(endpoint, method, str(status)).inc()
         m.latency.labels(endpoint).observe(elapsed)
     if access_log.isEnabledFor(logging.INFO):
         access_log.info(json.dumps({
-            "method": request.method, "path": request.path, "endpoint": endpoint,
-            "status": response.status_code, "duration_ms": round(elapsed * 1000, 3),
-            "query_hash": g.get("query_hash"), "rows": g.get("rows"),
-            "remote": request.remote_addr,
+            "method": method, "path": path, "endpoint": endpoint,
+            "status": status, "duration_ms": round(elapsed * 1000, 3),
+            "query_hash": query_hash, "rows": rows, "remote": remote,
         }))
-    query = g.get("query_text")
-    if query is not None and elapsed >= current_app.config["SLOW_QUERY_SECONDS"]:
+    if query is not None and elapsed >= app.config["SLOW_QUERY_SECONDS"]:
         slow_log.warning(json.dumps({
-            "duration_ms": round(elapsed * 1000, 3), "status": response.status_code,
-            "query_hash": g.get("query_hash"), "rows": g.get("rows"), "query": query,
+            "duration_ms": round(elapsed * 1000, 3), "status": status,
+            "query_hash": query_hash, "rows": rows, "query": query,
         }))
-    return response
+
+
+def cors_headers(allowed: list[str], origin: str | None) -> list[tuple[str, str]]:
+    """The CORS headers for an answer to ``origin`` (none when it is not allowed)."""
+    if not origin or not allowed:
+        return []
+    if "*" in allowed:
+        return [("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
+    if origin in allowed:
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
+                ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
+    return []
 
 
 def _add_cors(response: Response) -> None:
     origin = request.headers.get("Origin")
     allowed = current_app.config.get("CORS_ORIGINS") or []
-    if not origin or not allowed:
+    headers = cors_headers(allowed, origin)
+    if not headers:
         return
-    if "*" in allowed:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin in allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.vary.add("Origin")
-    else:
-        return
-    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    for name, value in headers:
+        if name == "Vary":
+            response.vary.add(value)
+        else:
+            response.headers[name] = value
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = \

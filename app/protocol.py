@@ -242,7 +242,7 @@ class _LineCappedSpool:
 
 def is_solutions(result: Any) -> bool:
     """A SELECT answer? Asked without touching ``variables``, which may start reading a stream."""
-    return (isinstance(result, ox.QuerySolutions) or "variables" in dir(type(result))
+    return (isinstance(result, ox.QuerySolutions) or hasattr(type(result), "variables")
             or "variables" in getattr(result, "__dict__", {}))
 
 

@@ -5,7 +5,8 @@ is no switch to turn that off; ``FROM`` / ``FROM NAMED`` on an IRI that is not a
 store makes some engines dereference it. So the endpoint refuses them with a 400 that names the
 clause, unless the configuration allows them.
 
-A quick look at the words of the query comes first: if none of the keywords occurs outside
+A quick look comes first: if none of the three words occurs anywhere in the text (in any letter
+case, after ``\\u`` escapes are decoded), nothing more is done; if they occur only inside
 strings, IRIs and comments, the query cannot use them and no parser runs (this keeps the cheap
 path cheap). Otherwise rdflib's SPARQL parser builds the tree and the walk finds every
 ``ServiceGraphPattern``, ``Load`` and ``DatasetClause``, nested or not, in any letter case,
@@ -20,6 +21,7 @@ from typing import Any
 from comgraph.app.protocol import ProtocolError, keywords, unescape_codepoints
 
 _RISKY = {"SERVICE", "LOAD", "FROM"}
+_RISKY_LOWER = tuple(word.lower() for word in _RISKY)
 
 
 def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[str]],
@@ -27,6 +29,9 @@ def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[s
                   allow_remote_from: bool = False) -> None:
     """Raise ProtocolError(400) when the request would reach outside the store."""
     text = unescape_codepoints(sparql)
+    lowered = text.lower()
+    if not any(word in lowered for word in _RISKY_LOWER):
+        return  # none of the words occurs anywhere, so none occurs as a keyword: no tokenizing
     found = {word for word, *_ in keywords(text) if word in _RISKY}
     if not found:
         return

@@ -1,9 +1,8 @@
 """Benchmark: the SPARQL service under gunicorn against the Oxigraph server, same data, same run.
 
-Not a test. It generates 1M triples, starts ``oxigraph serve-read-only`` on them and
-``comgraph serve --workers 2`` (gunicorn) on the same file, and drives both with ``wrk``
-(Debian's ``wrk``) on 127.0.0.1 only, with a bounded number of connections and a fixed
-duration. Two queries:
+Not a test. It generates 1M triples, serves them with the Oxigraph server and with
+``comgraph serve --workers 2`` (gunicorn), and drives both with ``wrk`` (Debian's ``wrk``) on
+127.0.0.1 only, with a bounded number of connections and a fixed duration. Two queries:
 
 * cheap: a lookup by IRI (one subject's properties);
 * heavy: an aggregate over all 1M triples (GROUP BY predicate, COUNT).
@@ -12,7 +11,20 @@ It prints requests/s and p50/p99 latency for each server and query, the ratio ag
 Oxigraph, and writes the figures to ``benchmarks/out/serve.json``. Targets (the issue's):
 cheap >= 0.25x and heavy >= 0.9x of Oxigraph's requests/s.
 
-    .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10]
+What keeps the comparison fair:
+
+* the same store kind on both sides (``--store memory``, the default: ``oxigraph serve`` in
+  memory, loaded through its Graph Store endpoint, and ``comgraph serve`` in memory; or
+  ``--store disk``: ``oxigraph serve-read-only`` and ``comgraph serve --store oxigraph:///...``
+  on two copies of the same RocksDB folder);
+* both answers are checked to be the same rows before any load is sent;
+* the same connections, warm-up and duration for both;
+* wrk closes its connections mid-query when its time is up, and a server may go on evaluating
+  what nobody waits for any more; so after every wrk run (warm-up included) the benchmark waits
+  until both servers' process trees are idle, and work left over from one run never lands in
+  the next one's measurement.
+
+    .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10] [--store memory|disk]
 """
 
 from __future__ import annotations
@@ -76,6 +88,48 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 600) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds used so far by ``root`` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
+        children.setdefault(ppid, []).append(int(entry))
+        ticks[int(entry)] = utime + stime
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += ticks.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(roots: list[int], seconds: float = 180) -> float:
+    """Wait until the servers stop using CPU (queries left behind by a wrk run have ended)."""
+    started = time.monotonic()
+    before = sum(tree_cpu_seconds(r) for r in roots)
+    while time.monotonic() - started < seconds:
+        time.sleep(0.5)
+        now = sum(tree_cpu_seconds(r) for r in roots)
+        if now - before < 0.02:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+def same_rows(a: requests.Response, b: requests.Response) -> bool:
+    def rows(r: requests.Response) -> list:
+        return sorted(json.dumps(b, sort_keys=True) for b in r.json()["results"]["bindings"])
+    return rows(a) == rows(b)
+
+
 def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
     """requests/s, p50 and p99 (ms) from one bounded wrk run."""
     run = subprocess.run(
@@ -102,6 +156,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--store", choices=["memory", "disk"], default="memory",
+                        help="the store kind, the same for both servers")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("benchmarks/serve.py needs wrk: apt-get install -y wrk", file=sys.stderr)
@@ -112,35 +168,57 @@ def main() -> int:
     generate(data, args.triples)
     bin_dir = Path(sys.executable).parent
     processes: list[subprocess.Popen] = []
+    loads: list[float] = []
     with tempfile.TemporaryDirectory(prefix="comgraph-bench-") as folder:
         try:
-            subprocess.run([str(bin_dir / "oxigraph"), "load", "--location", folder, "--file", str(data)],
-                           check=True, capture_output=True)
             ox_port, cg_port = free_port(), free_port()
+            ox_dir, cg_dir = Path(folder, "oxigraph"), Path(folder, "comgraph")
+            if args.store == "disk":
+                for target in (ox_dir, cg_dir):
+                    subprocess.run([str(bin_dir / "oxigraph"), "load", "--location", str(target),
+                                    "--file", str(data)], check=True, capture_output=True)
+                ox_command = ["serve-read-only", "--location", str(ox_dir)]
+                cg_store, cg_data = f"oxigraph://{cg_dir}", []
+            else:
+                ox_command, cg_store, cg_data = ["serve"], "oxigraph:", [str(data)]
+            # No --timeout-s for Oxigraph: it starts a thread per query for its time limit, and
+            # under wrk's load that thread fails to start and the server panics (tried, 0.5.13).
             oxigraph = subprocess.Popen(
-                [str(bin_dir / "oxigraph"), "serve-read-only", "--location", folder,
-                 "--bind", f"127.0.0.1:{ox_port}"],
+                [str(bin_dir / "oxigraph"), *ox_command, "--bind", f"127.0.0.1:{ox_port}"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             processes.append(oxigraph)
             comgraph = subprocess.Popen(
-                [str(bin_dir / "comgraph"), "serve", str(data), "--workers", "2",
-                 "--port", str(cg_port), "--max-rows", "1000000"],
+                [str(bin_dir / "comgraph"), "serve", *cg_data, "--workers", "2",
+                 "--port", str(cg_port), "--max-rows", "1000000", "--query-timeout", "30"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env={**os.environ, "COMGRAPH_STORE": "oxigraph:"})
+                env={**os.environ, "COMGRAPH_STORE": cg_store})
             processes.append(comgraph)
             targets = {"oxigraph": f"http://127.0.0.1:{ox_port}/query",
                        "comgraph": f"http://127.0.0.1:{cg_port}/sparql"}
             wait_for(targets["oxigraph"] + "?query=" + quote("ASK {}"), oxigraph)
+            if args.store == "memory":
+                with data.open("rb") as body:
+                    requests.post(f"http://127.0.0.1:{ox_port}/store?default", data=body,
+                                  headers={"Content-Type": "application/n-triples"},
+                                  timeout=600).raise_for_status()
             wait_for(targets["comgraph"] + "?query=" + quote("ASK {}"), comgraph)
+            roots = [oxigraph.pid, comgraph.pid]
             results: dict[str, dict[str, dict[str, float]]] = {}
             for name, query, connections in (("cheap", CHEAP, 16), ("heavy", HEAVY, 4)):
                 results[name] = {}
+                answers = [requests.get(f"{base}?query={quote(query)}", timeout=120,
+                                        headers={"Accept": "application/sparql-results+json"})
+                           for base in targets.values()]
+                for answer in answers:
+                    answer.raise_for_status()
+                if not same_rows(*answers):
+                    raise RuntimeError(f"the servers disagree on the {name} query")
                 for server, base in targets.items():
                     url = f"{base}?query={quote(query)}"
-                    check = requests.get(url, headers={"Accept": "application/sparql-results+json"},
-                                         timeout=120)
-                    check.raise_for_status()
+                    wait_idle(roots)
                     wrk(url, connections, 2)  # warm up
+                    wait_idle(roots)
+                    loads.append(os.getloadavg()[0])
                     results[name][server] = wrk(url, connections, args.seconds)
         finally:
             for process in processes:
@@ -150,13 +228,16 @@ def main() -> int:
                 except subprocess.TimeoutExpired:
                     process.kill()
     print(f"\n{'query':6} {'server':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  ratio (target)")
-    summary = {"triples": args.triples, "seconds": args.seconds, "results": results, "ratios": {}}
+    summary = {"triples": args.triples, "seconds": args.seconds, "store": args.store,
+               "load_average_at_start_of_runs": loads, "results": results, "ratios": {}}
     for name, by_server in results.items():
         ratio = by_server["comgraph"]["rps"] / by_server["oxigraph"]["rps"]
         summary["ratios"][name] = ratio
         for server, r in by_server.items():
             tail = f"  {ratio:.2f}x (>= {TARGETS[name]}x)" if server == "comgraph" else ""
             print(f"{name:6} {server:9} {r['rps']:9.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f}{tail}")
+    print(f"store: {args.store}; load average (1 min) as each run started: "
+          f"{', '.join(f'{x:.1f}' for x in loads)}")
     (OUT / "serve.json").write_text(json.dumps(summary, indent=2))
     return 0
 

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 import pytest
 import requests
 from click.testing import CliRunner
@@ -161,3 +162,32 @@ def test_timed_queries_see_writes_made_after_them(store: Store) -> None:
     assert store.select(count, timeout=5)[0]["n"].value == "11"
     store.load([Source("more.nt", data=f"<{EX}more> <{EX}p> \"2\" .\n".encode())])
     assert store.select(count, timeout=5)[0]["n"].value == "12"
+
+
+def test_a_one_pattern_select_streams_here_and_is_stopped_between_rows() -> None:
+    from comgraph.store.oxigraph import StreamedSolutions, streams_row_by_row
+
+    assert streams_row_by_row(f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o }}")
+    assert streams_row_by_row(f"PREFIX ex: <{EX}> SELECT * {{ ?s ex:p1 \"8\" . }} LIMIT 3")
+    for other in ("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", "SELECT ?s WHERE { ?s ?s ?o }",
+                  f"SELECT ?s WHERE {{ ?s <{EX}p1>/<{EX}p2> ?o }}", RUNAWAY,
+                  "SELECT ?s WHERE { ?s ?p ?o FILTER(?o = 1) }", "SELECT ?s WHERE { ?s ?p ?o } OFFSET 9",
+                  "SELECT * FROM <http://x/> WHERE { ?s ?p ?o }"):
+        assert not streams_row_by_row(other), other
+    with open_store("oxigraph:") as store:
+        store.load([_generated(200_000)])
+        everything = "SELECT * WHERE { ?s ?p ?o }"
+        assert isinstance(store.query(everything, timeout=10), StreamedSolutions)
+        # The same rows as the forked path (a DISTINCT goes to a child) and as no limit at all.
+        one = f"SELECT ?p ?o WHERE {{ <{EX}s8> ?p ?o }}"
+        assert [(r["p"], r["o"]) for r in store.query(one, timeout=10)] == [(ox.NamedNode(f"{EX}p1"),
+                                                                           ox.Literal("8"))]
+        assert len(store.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }", timeout=10).serialize(
+            format=ox.QueryResultsFormat.TSV).splitlines()) == 1 + 7
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            store.query(everything, timeout=0.05).serialize(format=ox.QueryResultsFormat.JSON)
+        assert time.monotonic() - started < 0.05 + 1
+        with pytest.raises(QueryTimeout):
+            for _ in store.query(everything, timeout=0.05):
+                pass

@@ -277,3 +277,37 @@ def test_slow_queries_are_logged_whole(store: Store, caplog) -> None:
     app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
     entry = json.loads(caplog.records[-1].getMessage())
     assert entry["query"] == "ASK { ?s ?p ?o }"
+
+
+def test_a_plain_get_on_the_fast_path_answers_like_flasks_view(store: Store, monkeypatch) -> None:
+    from comgraph.app import sparql
+
+    store.load([Source("people.ttl", data=TTL.encode())])
+    app = create_app({"STORE": store, "TESTING": True, "SPARQL_MAX_ROWS": 2,
+                      "CORS_ORIGINS": ["https://app.example"]})
+    client = app.test_client()
+    taken: list[str] = []
+    answer = sparql.FastQueries._answer
+    monkeypatch.setattr(sparql.FastQueries, "_answer",
+                        lambda self, *args: taken.append("fast") or answer(self, *args))
+    headers = {"Accept": "application/sparql-results+json", "Origin": "https://app.example"}
+    fast = client.get("/sparql", query_string={"query": NAMES}, headers=headers)
+    slow = client.post("/sparql", data={"query": NAMES}, headers=headers)  # a form: Flask's view
+    assert taken == ["fast"]
+    assert fast.status_code == slow.status_code == 200 and fast.data == slow.data
+    assert names(fast) == ["Alice", "Bob"]
+    for name in ("Content-Type", "X-Comgraph-Rows", "X-Comgraph-Row-Cap", "X-Comgraph-Truncated",
+                 "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
+        assert fast.headers[name] == slow.headers[name], name
+    assert set(fast.headers["Vary"].replace(" ", "").split(",")) == {"Accept", "Origin"}
+    wrong = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": "text/turtle"})
+    assert wrong.status_code == 406 and "table (SELECT)" in wrong.text
+    bad = client.get("/sparql", query_string={"query": NAMES, "timeout": "soon"})
+    assert bad.status_code == 400 and "timeout" in bad.text
+    refused = client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert refused.status_code == 400 and "SERVICE" in refused.text
+    assert len(taken) == 4
+    text = client.get("/metrics").text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="200"} 1.0' in text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="406"} 1.0' in text

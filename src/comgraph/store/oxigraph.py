@@ -1,13 +1,17 @@
 """The embedded store: pyoxigraph, in memory (``oxigraph:``) or in a folder on disk.
 
 A query given a ``timeout`` runs in a forked child process that is killed when the time is up
-(see "timed queries" below); without one it runs in this process.
+(see "timed queries" below), unless it is a SELECT of one triple pattern: such a query hands
+over each row as soon as the index yields it, so it runs here and is stopped between rows
+(see "queries that stream row by row"). Without a timeout a query runs in this process.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import select
 import signal
 import struct
@@ -72,6 +76,7 @@ class OxigraphStore(Store):
         self._idle: list[_Executor] = []
         self._generation = 0
         self._pool_pid = os.getpid()
+        self._opened_pid = os.getpid()
 
     # -- reading -----------------------------------------------------------------------
 
@@ -88,6 +93,10 @@ class OxigraphStore(Store):
         if bindings:
             sparql = inject_values(sparql, bindings)
         if timeout is not None:
+            if (default_graph is None and named_graphs is None and streams_row_by_row(sparql)
+                    and (self.path is None or os.getpid() == self._opened_pid)):
+                # (A RocksDB handle does not survive a fork: a forked process on disk asks a child.)
+                return self._streamed_query(sparql, timeout, base_iri)
             return self._timed_query(sparql, timeout, default_graph, named_graphs, base_iri)
         try:
             return self._store.query(
@@ -100,6 +109,16 @@ class OxigraphStore(Store):
             raise QueryError(str(exc)) from None
         except OSError as exc:
             raise StoreError(f"query failed: {exc}") from None
+
+    def _streamed_query(self, sparql: str, timeout: float, base_iri: str | None) -> QueryResult:
+        deadline = time.monotonic() + timeout
+        try:
+            solutions = self._store.query(sparql, base_iri=base_iri)
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from None
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from None
+        return StreamedSolutions(solutions, deadline)
 
     def _timed_query(self, sparql: str, timeout: float, default_graph: Sequence[GraphName] | None,
                      named_graphs: Sequence[ox.NamedNode] | None, base_iri: str | None) -> QueryResult:
@@ -284,6 +303,85 @@ def _check_target(item: Source, target: GraphName | None) -> None:
 
 def _base_iri(item: Source) -> str | None:
     return item.path.resolve().as_uri() if item.path is not None else None
+
+
+# -- queries that stream row by row: evaluated here, stopped between rows ----------------------
+#
+# A SELECT whose pattern is one triple pattern (no join, filter, path, DISTINCT, ORDER BY,
+# OFFSET, aggregate or subquery, and no variable repeated in it) is answered by one index scan:
+# every row the scan yields is a row of the answer, so each step of the iterator is short and
+# the time limit can be checked between rows and stop the scan by dropping it. No child is
+# needed, and such a query (a lookup by IRI is the common case) skips the hand-off to a
+# process. Anything the pattern below does not match exactly goes to a child as before.
+
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_PNAME = r"(?:[A-Za-z][\w-]*)?:(?:[\w-]+(?:\.[\w-]+)*)?"
+_VAR = r"[?$][A-Za-z_][A-Za-z0-9_]*"
+_LITERAL = (r"(?:\"(?:[^\"\\\n\r]|\\[tbnrf\"'\\])*\"|'(?:[^'\\\n\r]|\\[tbnrf\"'\\])*')"
+            rf"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:{_IRI}|{_PNAME}))?|[+-]?\d+(?:\.\d+)?")
+_ONE_PATTERN_SELECT = re.compile(
+    rf"""\s*(?:(?:PREFIX\s+(?:[A-Za-z][\w-]*)?:\s*{_IRI}|BASE\s+{_IRI})\s*)*
+    SELECT\s+(?:\*|(?:{_VAR}\s*)+)\s*(?:WHERE\s*)?
+    \{{\s*(?P<s>{_IRI}|{_VAR}|{_PNAME})\s+(?P<p>{_IRI}|{_VAR}|{_PNAME}|a)
+    \s+(?P<o>{_IRI}|{_VAR}|{_PNAME}|{_LITERAL})\s*\.?\s*\}}
+    \s*(?:LIMIT\s+\d+\s*)?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def streams_row_by_row(sparql: str) -> bool:
+    """Whether ``sparql`` is a SELECT of one triple pattern, answered row by row by one scan."""
+    if len(sparql) > 4096:
+        return False
+    match = _ONE_PATTERN_SELECT.fullmatch(sparql)
+    if match is None:
+        return False
+    # ?x ?x ?o makes the engine skip, inside one step, every triple whose two positions differ.
+    names = [t[1:] for t in match.group("s", "p", "o") if t[0] in "?$"]
+    return len(names) == len(set(names))
+
+
+class _DeadlineWriter:
+    """A write target that stops a serialiser once the deadline has passed."""
+
+    def __init__(self, target: Any, deadline: float):
+        self.target, self.deadline = target, deadline
+
+    def write(self, data: bytes) -> int:
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout("the query ran past its time limit and was stopped")
+        return self.target.write(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class StreamedSolutions:
+    """A one-pattern SELECT evaluated in this process, stopped between rows at its deadline.
+
+    pyoxigraph serialises into the given output in pieces of about 8 KB (some hundred rows), and
+    the deadline is checked at each piece, so the scan is dropped within one piece of the limit.
+    """
+
+    def __init__(self, solutions: ox.QuerySolutions, deadline: float):
+        self._solutions = solutions
+        self._deadline = deadline
+
+    @property
+    def variables(self) -> list[ox.Variable]:
+        return self._solutions.variables
+
+    def __iter__(self) -> Iterator[ox.QuerySolution]:
+        for solution in self._solutions:
+            if time.monotonic() > self._deadline:
+                raise QueryTimeout("the query ran past its time limit and was stopped")
+            yield solution
+
+    def serialize(self, output: Any = None,
+                  format: ox.QueryResultsFormat = ox.QueryResultsFormat.JSON) -> bytes | None:
+        target = output if output is not None else io.BytesIO()
+        self._solutions.serialize(_DeadlineWriter(target, self._deadline), format)
+        return None if output is not None else target.getvalue()
 
 
 # -- timed queries: evaluated in a forked child that can be killed ----------------------------
