@@ -76,6 +76,25 @@ class Assessment:
         return summary
 
 
+def _report(store, shapes_dir: str | None, as_of: str, run):
+    """The validation report for this store, date and shapes, computed once per store version.
+
+    Home, process and checklist pages all show it; validating on every page view would cost a
+    full validation each time. A store that cannot tell when it changed (a remote engine, which
+    others may write to) is validated afresh every time.
+    """
+    version = store.version()
+    if version is None:
+        return run()
+    cache = current_app.extensions.setdefault("comgraph.validation_reports", {})
+    key = (id(store), version, shapes_dir, as_of)
+    if key not in cache:
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = run()
+    return cache[key]
+
+
 def assess(as_of: str | None = None) -> Assessment:
     """Validate the store and lay the findings out by checklist item."""
     from comgraph.validate import Severity, ValidationError, validate
@@ -86,7 +105,8 @@ def assess(as_of: str | None = None) -> Assessment:
     items = {i.iri: i for i in sorted(_checklist_items(), key=_order)}
     shapes_dir = current_app.config.get("SHAPES_DIR")
     try:
-        report = validate(store, Path(shapes_dir) if shapes_dir else None, as_of=effective)
+        report = _report(store, shapes_dir, effective,
+                         lambda: validate(store, Path(shapes_dir) if shapes_dir else None, as_of=effective))
     except ValidationError as exc:
         return Assessment(effective, list(items.values()), error=str(exc))
     try:

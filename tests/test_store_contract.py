@@ -212,3 +212,17 @@ def test_progress_is_reported_up_to_the_total(store: Store, tmp_path: Path) -> N
     seen: list[tuple[int, int]] = []
     store.load([path], progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+
+def test_the_version_changes_on_every_write_where_the_store_can_tell(store: Store) -> None:
+    before = store.version()
+    store.load([src("people.ttl", TTL)])
+    after_load = store.version()
+    store.update(f"INSERT DATA {{ <{EX}x> <{EX}y> 1 }}")
+    after_update = store.version()
+    if before is None:  # a remote engine: others may write, so it never claims to know
+        assert after_load is None and after_update is None
+    else:
+        assert before != after_load != after_update
+        store.query("SELECT * WHERE { ?s ?p ?o }")
+        assert store.version() == after_update

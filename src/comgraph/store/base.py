@@ -185,6 +185,11 @@ class Store(ABC):
     def graphs(self) -> list[NamedNode]:
         """The named graphs that hold at least one triple, sorted by IRI."""
 
+    def version(self) -> int | None:
+        """A number that changes whenever this process writes to the store, so callers can cache
+        what they derive from it; None when the store cannot tell (others may write to it)."""
+        return None
+
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release what the store holds (files, connections)."""
 

@@ -180,6 +180,9 @@ class OxigraphStore(Store):
         if not keep:
             executor.close()
 
+    def version(self) -> int:
+        return self._generation
+
     def _wrote(self) -> None:
         """After a write: children forked before it hold a stale snapshot, retire them."""
         with self._pool_lock:
