@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 serve: install
-	$(BIN)/comgraph serve data/demo --host $(HOST) --port $(PORT)
+	$(BIN)/comgraph serve --demo --host $(HOST) --port $(PORT)
 
 # The browser test drives Debian's Chromium through ChromeDriver. Installed once, as root (CI),
 # quickly skipped when already there; elsewhere the test says what to install.

@@ -254,7 +254,8 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @store_option
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
 @click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
-@click.option("--demo", is_flag=True, help="Also load the demo relationship shipped with comgraph.")
+@click.option("--demo", is_flag=True,
+              help="Also load the demo relationship shipped with comgraph, with the vocabularies.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 @click.option("--workers", type=int, default=None, metavar="N",
               help="Serve with gunicorn and N worker processes (production). With an embedded "
@@ -280,7 +281,7 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     import os
 
     from comgraph.app import create_app
-    from comgraph.paths import demo_dir
+    from comgraph.paths import demo_dir, ontology_dir
 
     if workers and workers > 1:
         # Metrics from every worker are summed through files in this folder (prometheus_client's
@@ -290,7 +291,9 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="comgraph-metrics-"))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = _open(store_url)
-    added = load_data(store, [*data, *([str(demo_dir())] if demo else [])])
+    # The SKOS vocabularies give the demo's codes (processes, RACI letters, statuses) their labels.
+    demo_sources = [str(ontology_dir() / "vocab"), str(demo_dir())] if demo else []
+    added = load_data(store, [*data, *demo_sources])
     config = {
         "STORE": store,
         "SPARQL_UPDATE_TOKEN": update_token or None,
