@@ -41,6 +41,8 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/load.py
 	$(BIN)/python benchmarks/views.py
+	$(BIN)/python benchmarks/validate.py
+	$(MAKE) bench-serve
 
 # YASGUI's browser build is committed in app/static/vendor/yasgui (so a fresh clone needs no
 # npm and no CDN); this refreshes it from the npm registry.
@@ -52,6 +54,8 @@ yasgui:
 	   build/yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.css app/static/vendor/yasgui/
 
 bench-serve: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \
+	  echo "make: bench-serve needs wrk: apt-get install wrk"
 	$(BIN)/python benchmarks/serve.py
 
 clean:
