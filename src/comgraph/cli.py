@@ -263,7 +263,7 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
                    "each worker holds its own copy.")
 @click.option("--server", "server", type=click.Choice(["gunicorn", "granian"]), default=None,
               help="Production server for --workers: gunicorn (the default, HTTP in Python) or "
-                   "granian (HTTP in Rust, far less overhead per request). Implies --workers 1.")
+                   "granian (HTTP in Rust, far less overhead per request). Without --workers: one worker.")
 @click.option("--threads", type=int, default=4, show_default=True,
               help="Threads per worker (gunicorn's gthread threads, granian's blocking threads).")
 @click.option("--update-token", envvar="COMGRAPH_UPDATE_TOKEN", metavar="TOKEN",
