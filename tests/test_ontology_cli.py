@@ -49,3 +49,12 @@ def test_documentation_html_returns_the_page_as_a_string() -> None:
     html = ontology.documentation_html()
     assert html.lstrip().lower().startswith("<!doctype html") or html.lstrip().startswith("<html")
     assert "https://w3id.org/comgraph/ns#Obligation" in html
+
+
+def test_docs_leaves_the_root_logger_as_it_found_it(tmp_path: Path) -> None:
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    ontology.write_docs(tmp_path / "site")
+    assert (root.level, root.handlers) == (level, handlers)
