@@ -180,18 +180,13 @@ class NamedQuery:
 
 
 def as_of_date(store: Store | None) -> dt.date:
-    """The date the data is current on (the latest cg:asOfDate), or today when none is recorded."""
-    if store is not None:
-        rows = store.select(
-            f"SELECT ?d WHERE {{ ?r <{CG}asOfDate> ?d FILTER(DATATYPE(?d) = <{XSD}date>) }} "
-            "ORDER BY DESC(?d) LIMIT 1"
-        )
-        if rows:
-            try:
-                return dt.date.fromisoformat(rows[0]["d"].value)
-            except ValueError:
-                pass
-    return dt.date.today()
+    """The date the data is current on (its cg:asOfDate), or today when none is recorded.
+
+    The same rule as validation's (``comgraph.asof``), so a view and a check never disagree.
+    """
+    from comgraph.asof import effective_as_of
+
+    return effective_as_of(store)[0]
 
 
 class Catalogue:

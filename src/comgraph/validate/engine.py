@@ -27,7 +27,7 @@ from comgraph.validate.compiler import Check, compile_shapes
 from comgraph.validate.locations import SourceIndex
 from comgraph.validate.model import Report, Result, Severity, ShapeInfo, fingerprint, term_key
 from comgraph.validate.reference import RawFinding, run_pyshacl, store_as_rdflib, to_oxigraph
-from comgraph.validate.shapes import CG, Shapes, ShapesError, path_text, rdf_files
+from comgraph.validate.shapes import Shapes, ShapesError, path_text, rdf_files
 
 INFERENCE_MODES = ("none", "rdfs", "owlrl")
 ENGINES = ("sparql", "pyshacl")
@@ -158,19 +158,13 @@ def _local_copy(store: Store) -> Store:
 
 
 def _as_of(store: Store, given: date | None) -> tuple[date, str]:
-    if given is not None:
-        return given, "--as-of"
-    rows = store.select(f"SELECT DISTINCT ?d WHERE {{ ?r <{CG}asOfDate> ?d }}")
-    dates = sorted({r["d"].value[:10] for r in rows if isinstance(r.get("d"), ox.Literal)})
-    if len(dates) > 1:
-        raise ValidationError(f"the data records several as-of dates ({', '.join(dates)}); "
-                              "pass --as-of DATE")
-    if dates:
-        try:
-            return date.fromisoformat(dates[0]), "cg:asOfDate in the data"
-        except ValueError:
-            raise ValidationError(f"cg:asOfDate {dates[0]!r} in the data is not a date") from None
-    return date.today(), "today"
+    from comgraph.asof import AsOfError, effective_as_of
+
+    try:
+        found, source = effective_as_of(store, given)
+    except AsOfError as exc:
+        raise ValidationError(f"{exc} (pass --as-of DATE)") from None
+    return found, "--as-of" if source == "given" else source
 
 
 # -- inference ------------------------------------------------------------------------------
