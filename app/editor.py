@@ -8,9 +8,10 @@ says so (the service's ``X-Comgraph-Row-Cap`` header).
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 import pyoxigraph as ox
+from comgraph.app import get_store
 from flask import Blueprint, render_template, url_for
 
 from comgraph.namespaces import PREFIXES
@@ -23,15 +24,17 @@ STARTER = "SELECT ?subject ?predicate ?object\nWHERE {\n  ?subject ?predicate ?o
 
 @bp.get("/editor")
 def page() -> str:
-    prefixes = ontology_prefixes()
+    prefixes = dict(ontology_prefixes())
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
     return render_template("sparql/editor.html", endpoint=url_for("sparql.endpoint", _external=True),
                            starter=prologue + "\n" + STARTER, prefixes=prefixes,
                            examples=named_queries())
 
 
+@functools.cache
 def ontology_prefixes() -> dict[str, str]:
-    """comgraph's known prefixes, plus every prefix the ontology's Turtle files declare."""
+    """comgraph's known prefixes, plus every prefix the ontology's Turtle files declare (read
+    once per process: the shipped files do not change while it runs)."""
     prefixes = dict(PREFIXES)
     try:
         folder = resource_dir("ontology")
@@ -49,21 +52,20 @@ def ontology_prefixes() -> dict[str, str]:
 
 
 def named_queries() -> list[dict[str, str]]:
-    """Each ``queries/*.rq`` with a title: ``# title:`` in its header, else its first comment."""
+    """The catalogue's named queries as editor examples, with their parameters bound to their
+    defaults (``as_of`` to the data's date), so an example answers as its view does."""
+    from comgraph.queries import Catalogue, CatalogueError, ParameterError
+
     try:
-        folder = resource_dir("queries")
-    except FileNotFoundError:
+        catalogue = Catalogue()
+    except (FileNotFoundError, CatalogueError):
         return []
+    store = get_store()
     found = []
-    for path in sorted(folder.rglob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        found.append({"name": path.stem, "title": _title(text, path), "query": text})
+    for named in catalogue:
+        try:
+            text = named.text_with(named.bind({}, store))
+        except ParameterError:  # a required parameter with no default: show it unbound
+            text = named.sparql
+        found.append({"name": named.name, "title": named.title, "query": text})
     return found
-
-
-def _title(text: str, path: Path) -> str:
-    comments = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
-    for line in comments:
-        if line.lower().startswith("title:"):
-            return line.split(":", 1)[1].strip()
-    return next((c for c in comments if c), path.stem)

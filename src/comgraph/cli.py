@@ -111,6 +111,7 @@ def load(files: tuple[str, ...], graph: str | None, rdf_format: str | None, stor
 
 @main.command()
 @click.argument("sparql", metavar="QUERY", required=False)
+@click.option("--demo", is_flag=True, help="Load the demo relationship and the vocabularies first.")
 @click.option("--data", "data", multiple=True, metavar="PATH",
               help="Load these files or folders first (handy with the in-memory store).")
 @click.option("--format", "out_format", default="table", show_default=True,
@@ -121,7 +122,7 @@ def load(files: tuple[str, ...], graph: str | None, rdf_format: str | None, stor
               help="A parameter of a named query (repeatable).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries and exit.")
 @store_option
-def query(sparql: str | None, data: tuple[str, ...], out_format: str, output: str | None,
+def query(sparql: str | None, data: tuple[str, ...], demo: bool, out_format: str, output: str | None,
           params: tuple[str, ...], list_queries: bool, store_url: str) -> None:
     """Run a named query, or SPARQL given as text, a .rq file, or - for standard input.
 
@@ -140,12 +141,19 @@ def query(sparql: str | None, data: tuple[str, ...], out_format: str, output: st
     if sparql is None:
         raise Fail("give a QUERY (a named query, SPARQL text, a .rq file or -), or --list")
     named = catalogue.get(sparql) if sparql in catalogue and not Path(sparql).is_file() else None
+    if named is None and sparql.endswith(".rq") and Path(sparql).is_file():
+        # A .rq file with a catalogue header is a named query wherever it lives: its parameters
+        # (as_of above all) must be bound, or its date filters would silently match nothing.
+        try:
+            named = catalogue_module.parse_query_file(Path(sparql))
+        except catalogue_module.CatalogueError:
+            named = None
     if named is None and params:
         raise Fail(f"--param is for named queries; {sparql!r} is not one (see comgraph query --list)")
     text = named.sparql if named else _read_query(sparql)
     store = _open(store_url)
     with store:
-        load_data(store, data, quiet=True)
+        load_data(store, [*data, *(_demo_sources() if demo else [])], quiet=True)
         try:
             if named is not None:
                 result = store.query(text, bindings=named.bind(_param_values(params), store))
@@ -156,6 +164,14 @@ def query(sparql: str | None, data: tuple[str, ...], out_format: str, output: st
             raise Fail(str(exc)) from None
         except StoreError as exc:
             raise Fail(str(exc)) from None
+
+
+def _demo_sources() -> list[str]:
+    """The demo relationship, with the SKOS vocabularies that label its codes (processes, RACI
+    letters, statuses)."""
+    from comgraph.paths import demo_dir, ontology_dir
+
+    return [str(ontology_dir() / "vocab"), str(demo_dir())]
 
 
 def _param_values(params: tuple[str, ...]) -> dict[str, str]:
@@ -286,7 +302,6 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     import os
 
     from comgraph.app import create_app
-    from comgraph.paths import demo_dir, ontology_dir
 
     if server and not workers:
         workers = 1
@@ -300,9 +315,7 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="comgraph-metrics-"))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     store = _open(store_url)
-    # The SKOS vocabularies give the demo's codes (processes, RACI letters, statuses) their labels.
-    demo_sources = [str(ontology_dir() / "vocab"), str(demo_dir())] if demo else []
-    added = load_data(store, [*data, *demo_sources])
+    added = load_data(store, [*data, *(_demo_sources() if demo else [])])
     config = {
         "STORE": store,
         "SPARQL_UPDATE_TOKEN": update_token or None,

@@ -1,0 +1,44 @@
+"""A named query answers the same however it is reached: by name, by its .rq file, or as an
+example in the query editor (its parameters, as_of above all, bound to their defaults)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from comgraph.app.editor import named_queries
+
+from comgraph.cli import main
+from comgraph.paths import queries_dir
+from tests.views_support import demo_app
+
+
+def rows(args: list[str]) -> list[dict]:
+    result = CliRunner().invoke(main, ["query", *args, "--demo", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["results"]["bindings"]
+
+
+def test_a_rq_file_given_by_path_binds_its_parameters_like_the_named_query() -> None:
+    by_name = rows(["obligations-due"])
+    assert len(by_name) == 8
+    assert rows([str(queries_dir() / "obligations-due.rq")]) == by_name
+    assert rows([str(queries_dir() / "obligations-due.rq"), "--param", "months=1"]) == \
+        rows(["obligations-due", "--param", "months=1"])
+
+
+def test_editor_examples_carry_bound_parameters_and_answer_like_their_views() -> None:
+    app = demo_app()
+    with app.app_context():
+        examples = {e["name"]: e for e in named_queries()}
+        store = app.config["STORE"]
+        raci = examples["raci-matrix"]
+        assert raci["title"] == "RACI matrix"
+        assert len(store.select(raci["query"])) == len(
+            app.test_client().get("/views/raci-matrix.json").json["results"]["bindings"])
+        assert len(store.select(examples["obligations-overdue"]["query"])) == 2
+
+
+def test_query_demo_loads_the_vocabularies_so_label_columns_are_filled() -> None:
+    first = rows(["obligations-due"])[0]
+    assert first["statusLabel"]["value"] == "Open"
