@@ -42,3 +42,15 @@ def test_editor_examples_carry_bound_parameters_and_answer_like_their_views() ->
 def test_query_demo_loads_the_vocabularies_so_label_columns_are_filled() -> None:
     first = rows(["obligations-due"])[0]
     assert first["statusLabel"]["value"] == "Open"
+
+
+def test_the_table_shows_labels_in_place_of_iris_and_cuts_nothing_off_a_terminal() -> None:
+    result = CliRunner().invoke(main, ["query", "obligations-due", "--demo"])
+    assert result.exit_code == 0
+    header, _rule, first, *_ = result.output.splitlines()
+    assert [c.strip() for c in header.split("|")] == [
+        "obligation", "obligor", "obligee", "dueDate", "frequency", "status", "process"]
+    assert [c.strip() for c in first.split("|")] == [
+        "Monthly service report", "Atlas IT Services Ltd", "Northwind Retail plc", "2026-07-10",
+        "Monthly", "Open", "Feedback"]
+    assert "…" not in result.output

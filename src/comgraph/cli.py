@@ -6,6 +6,7 @@ runtime error. Every command takes ``--store URL`` (or ``COMGRAPH_STORE``).
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -217,7 +218,8 @@ def _write_result(result, out_format: str, output: str | None) -> None:
                 import io
 
                 text = io.StringIO()
-                write_table(result, text)
+                terminal = output is None and sys.stdout.isatty()
+                write_table(result, text, width=shutil.get_terminal_size().columns if terminal else None)
                 sink.write(text.getvalue().encode())
             elif out_format in RESULT_FORMATS:
                 result.serialize(sink, RESULT_FORMATS[out_format])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import IO
 
 import pyoxigraph as ox
@@ -30,18 +29,29 @@ def display_term(term: object | None) -> str:
     return str(term)
 
 
-def write_table(result, out: IO[str], *, max_width: int | None = None) -> int:
-    """Write SELECT results as an aligned text table and return the row count."""
+def write_table(result, out: IO[str], *, width: int | None = None) -> int:
+    """Write SELECT results as an aligned text table and return the row count.
+
+    A column ``x`` that comes with ``xLabel`` (as the named queries' do) shows the label, falling
+    back to the compact IRI, and ``xLabel`` is not repeated. With a ``width`` (a terminal's), long
+    cells are shortened so the table fits; without one nothing is cut.
+    """
     names = [v.value for v in result.variables]
-    rows = [[display_term(row[n]) for n in names] for row in result]
-    width = max_width or shutil.get_terminal_size((120, 20)).columns
-    cap = max(12, width // max(1, len(names)) - 3)
-    cells = [[c if len(c) <= cap else c[: cap - 1] + "…" for c in r] for r in rows]
-    widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
-    line = "+".join("-" * (w + 2) for w in widths)
-    out.write(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
-    out.write(line.replace("+", "+") + "\n")
-    for r in cells:
+    shown = [n for n in names if not (n.endswith("Label") and n[: -len("Label")] in names)]
+    rows = []
+    for row in result:
+        cells = []
+        for n in shown:
+            label = row[f"{n}Label"] if f"{n}Label" in names else None
+            cells.append(display_term(label if label is not None else row[n]))
+        rows.append(cells)
+    cap = max(24, width // max(1, len(shown)) - 3) if width else None
+    if cap:
+        rows = [[c if len(c) <= cap else c[: cap - 1] + "…" for c in r] for r in rows]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(shown)]
+    out.write(" | ".join(n.ljust(w) for n, w in zip(shown, widths, strict=True)).rstrip() + "\n")
+    out.write("-+-".join("-" * w for w in widths) + "\n")
+    for r in rows:
         out.write(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
     return len(rows)
