@@ -54,3 +54,12 @@ def test_the_table_shows_labels_in_place_of_iris_and_cuts_nothing_off_a_terminal
         "Monthly service report", "Atlas IT Services Ltd", "Northwind Retail plc", "2026-07-10",
         "Monthly", "Open", "Feedback"]
     assert "…" not in result.output
+
+
+def test_a_huge_integer_parameter_is_a_400_naming_it_not_an_empty_answer() -> None:
+    client = demo_app().test_client()
+    response = client.get("/views/obligations-due.json?months=99999999999999999999")
+    assert response.status_code == 400
+    assert response.json["parameter"] == "months"
+    assert "out of range" in response.json["error"]
+    assert len(client.get("/views/obligations-due.json?months=1000000000").json["results"]["bindings"]) == 8

@@ -77,6 +77,10 @@ class ParameterError(ValueError):
         super().__init__(f"parameter {parameter!r}: {reason}")
 
 
+#: Largest integer parameter value accepted.
+MAX_INTEGER = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One parameter of a named query; it binds the query variable of the same name."""
@@ -106,6 +110,11 @@ class Parameter:
         if self.type == "integer":
             if not re.fullmatch(r"[+-]?[0-9]+", text):
                 raise ParameterError(self.name, f"{_shown(raw)} is not an integer")
+            if abs(int(text)) > MAX_INTEGER:
+                # Engines overflow on huge numbers (a duration of 10^20 months) and then match
+                # nothing: say so instead of answering with a silently empty result.
+                raise ParameterError(self.name, f"{_shown(raw)} is out of range "
+                                                f"(-{MAX_INTEGER:,} to {MAX_INTEGER:,})")
             return ox.Literal(str(int(text)), datatype=ox.NamedNode(XSD + "integer"))
         if self.type == "decimal":
             if not _DECIMAL.fullmatch(text):
