@@ -226,3 +226,14 @@ def test_the_version_changes_on_every_write_where_the_store_can_tell(store: Stor
         assert before != after_load != after_update
         store.query("SELECT * WHERE { ?s ?p ?o }")
         assert store.version() == after_update
+
+
+def test_an_rdf_xml_error_names_its_line_and_column(store: Store, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rdf"
+    bad.write_text('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+                   '  <rdf:Description rdf:about="http://example.org/a">\n'
+                   '  </rdf:Descriptio>\n</rdf:RDF>\n')
+    with pytest.raises(LoadError) as caught:
+        store.load([bad])
+    assert (caught.value.line, caught.value.column) == (4, 5)
+    assert str(caught.value).startswith(f"{bad}:4:5: ")

@@ -71,10 +71,32 @@ class LoadError(StoreError):
 _POSITION = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
 
 
-def load_error_from_syntax_error(source: str, error: SyntaxError) -> LoadError:
-    """Turn pyoxigraph's parser SyntaxError into a LoadError that names the spot."""
+def load_error_from_syntax_error(source: str, error: SyntaxError, item: Source | None = None) -> LoadError:
+    """Turn pyoxigraph's parser SyntaxError into a LoadError that names the spot.
+
+    pyoxigraph's RDF/XML parser gives no position, so for RDF/XML the XML itself is read again
+    with expat, which does: an error in the XML gets its line and column; an error in the RDF
+    reading of well-formed XML is said to have no position rather than left without one.
+    """
     reason = _POSITION.sub("", str(error.msg or error))
+    if error.lineno is None and item is not None and item.format_is(RdfFormat.RDF_XML):
+        line, column = _xml_error_position(item)
+        if line is None:
+            return LoadError(source, f"{reason} (the RDF/XML parser gives no position)")
+        return LoadError(source, reason, line, column)
     return LoadError(source, reason, error.lineno, error.offset)
+
+
+def _xml_error_position(item: Source) -> tuple[int | None, int | None]:
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        with item.open() as stream:
+            parser.ParseFile(stream)
+    except xml.parsers.expat.ExpatError as exc:
+        return exc.lineno, exc.offset + 1
+    return None, None
 
 
 @dataclass(frozen=True)
@@ -92,6 +114,12 @@ class Source:
             return item if item.format or not format else cls(item.name, item.path, item.data, format)
         path = Path(item)
         return cls(name=str(item), path=path, format=format)
+
+    def format_is(self, fmt: RdfFormat) -> bool:
+        try:
+            return self.rdf_format() == fmt
+        except LoadError:
+            return False
 
     def rdf_format(self) -> RdfFormat:
         if self.format is not None:

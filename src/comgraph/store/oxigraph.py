@@ -263,7 +263,7 @@ class OxigraphStore(Store):
                 for _ in ox.parse(stream, item.rdf_format(), base_iri=_base_iri(item)):
                     count += 1
             except SyntaxError as exc:
-                raise load_error_from_syntax_error(item.name, exc) from None
+                raise load_error_from_syntax_error(item.name, exc, item) from None
         return count
 
     def _load_one(self, item: Source, target: GraphName | None, progress: Progress | None,
@@ -281,7 +281,7 @@ class OxigraphStore(Store):
                     stream = _CountingReader(raw, progress, done, total) if progress else raw
                     load(stream, **kwargs)
         except SyntaxError as exc:
-            raise load_error_from_syntax_error(item.name, exc) from None
+            raise load_error_from_syntax_error(item.name, exc, item) from None
         except FileNotFoundError:
             raise LoadError(item.name, "no such file") from None
         except OSError as exc:

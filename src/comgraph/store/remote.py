@@ -236,7 +236,7 @@ class RemoteStore(Store):
                             spool.write(str(quad.triple).encode() + b" .\n")
                             count += 1
                     except SyntaxError as exc:
-                        raise load_error_from_syntax_error(item.name, exc) from None
+                        raise load_error_from_syntax_error(item.name, exc, item) from None
                 if progress:
                     done += item.size()
                     progress(done, total)
