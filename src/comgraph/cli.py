@@ -270,8 +270,8 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @main.command()
 @click.argument("data", nargs=-1, type=click.Path(exists=True))
 @store_option
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST")
-@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="COMGRAPH_HOST")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="COMGRAPH_PORT")
 @click.option("--demo", is_flag=True,
               help="Also load the demo relationship shipped with comgraph, with the vocabularies.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
