@@ -1,7 +1,8 @@
 """Server-side SVG pictures: metric-against-target line charts and the relationship network.
 
-The geometry is computed here and drawn by Jinja templates (``dashboards/_parts.html`` and ``dashboards/network.html``), so
-every label from the graph is escaped like any other page text; no chart library, no CDN.
+The geometry is computed here and drawn by Jinja templates (``dashboards/_parts.html`` and
+``dashboards/network.html``), so every label from the graph is escaped like any other page
+text; no chart library, no CDN.
 """
 
 from __future__ import annotations
