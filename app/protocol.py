@@ -349,7 +349,8 @@ def small_body(spooled: Spooled, fmt: Any, prefixes: dict[str, str] | None = Non
 
     A small answer is converted from bytes to bytes by pyoxigraph in one call: no second spool,
     and no Python ``read``/``write`` calls in between. Any format is at most a few times larger
-    than TSV or N-Triples, so the body stays small.
+    than TSV or N-Triples, so the body stays small (a caller still streams it when it is over
+    CHUNK, as it would a converted spool).
     """
     file = spooled.file
     if file.tell() > CHUNK:  # the spool's position is at its end

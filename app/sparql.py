@@ -180,6 +180,8 @@ class Answer:
             return self.result.serialize(format=self.fmt), None
         whole = small_body(self.spooled, self.fmt, PREFIXES)
         if whole is not None:
+            if len(whole) > CHUNK:  # small as TSV, not in the asked format: stream it as well
+                return None, (whole[i:i + CHUNK] for i in range(0, len(whole), CHUNK))
             return whole, None
         if self.form == "SELECT":
             converted = convert_solutions(self.spooled, self.fmt)
