@@ -14,13 +14,14 @@ response streams it out in chunks. Memory use is bounded by the spool size, what
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import pyoxigraph as ox
 from flask import current_app, request
@@ -174,6 +175,34 @@ def keywords(sparql: str) -> Iterator[tuple[str, int, int, int]]:
             yield match.group().upper(), depth, match.start(), end
 
 
+#: The longest text the per-text memos below keep: GET queries (the repeated kind) are short,
+#: and a cache of a few hundred entries this long stays under a few MB.
+MEMO_MAX_TEXT = 4096
+MEMO_ENTRIES = 512
+
+_T = TypeVar("_T")
+
+
+def memo_short_texts(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """Memoise ``function`` of a query text in a bounded LRU, for texts up to MEMO_MAX_TEXT.
+
+    A service sees the same short queries again and again (dashboards, a benchmark, a client
+    polling), and looking inside the text costs more than a dictionary lookup. Only pure
+    functions of the text may be memoised: nothing that depends on the configuration or on
+    what the store holds.
+    """
+    cached = functools.lru_cache(maxsize=MEMO_ENTRIES)(function)
+
+    @functools.wraps(function)
+    def memoised(text: str) -> _T:
+        return cached(text) if len(text) <= MEMO_MAX_TEXT else function(text)
+
+    memoised.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    memoised.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return memoised
+
+
+@memo_short_texts
 def query_form(sparql: str) -> str:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword (the prologue comes first)."""
     for word, _depth, _start, _end in keywords(sparql):
@@ -308,15 +337,41 @@ def convert_triples(spooled: Spooled, fmt: Any, prefixes: dict[str, str] | None 
         return spooled
     spooled.file.seek(0)
     out = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)
-    triples = (quad.triple for quad in ox.parse(spooled.file, RF.N_TRIPLES))
+    _write_triples(spooled.file, out, fmt, prefixes)
+    spooled.file.close()
+    return Spooled(out, spooled.rows, spooled.capped)
+
+
+def small_body(spooled: Spooled, fmt: Any, prefixes: dict[str, str] | None = None) -> bytes | None:
+    """The whole answer in ``fmt`` as bytes when the spool is small (at most CHUNK bytes of TSV
+    or N-Triples), else None and the spool is left as it is, for :func:`convert_solutions` or
+    :func:`convert_triples` and streaming.
+
+    A small answer is converted from bytes to bytes by pyoxigraph in one call: no second spool,
+    and no Python ``read``/``write`` calls in between. Any format is at most a few times larger
+    than TSV or N-Triples, so the body stays small (a caller still streams it when it is over
+    CHUNK, as it would a converted spool).
+    """
+    file = spooled.file
+    if file.tell() > CHUNK:  # the spool's position is at its end
+        return None
+    file.seek(0)
+    data = file.read()
+    file.close()
+    if isinstance(fmt, ox.QueryResultsFormat):
+        return data if fmt == RQ.TSV else ox.parse_query_results(data, RQ.TSV).serialize(format=fmt)
+    if fmt == RF.N_TRIPLES:
+        return data
+    return _write_triples(data, None, fmt, prefixes)
+
+
+def _write_triples(source: Any, out: Any, fmt: Any, prefixes: dict[str, str] | None) -> bytes | None:
+    triples = (quad.triple for quad in ox.parse(source, RF.N_TRIPLES))
     if fmt.supports_datasets:
         triples = (ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
     if prefixes and fmt in (RF.TURTLE, RF.TRIG, RF.RDF_XML):
-        ox.serialize(triples, out, fmt, prefixes=prefixes)
-    else:
-        ox.serialize(triples, out, fmt)
-    spooled.file.close()
-    return Spooled(out, spooled.rows, spooled.capped)
+        return ox.serialize(triples, out, fmt, prefixes=prefixes)
+    return ox.serialize(triples, out, fmt)
 
 
 def add_using_clauses(update: str, using: list[str], using_named: list[str]) -> str:

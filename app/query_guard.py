@@ -10,7 +10,8 @@ case, after ``\\u`` escapes are decoded), nothing more is done; if they occur on
 strings, IRIs and comments, the query cannot use them and no parser runs (this keeps the cheap
 path cheap). Otherwise rdflib's SPARQL parser builds the tree and the walk finds every
 ``ServiceGraphPattern``, ``Load`` and ``DatasetClause``, nested or not, in any letter case,
-``SILENT`` or not.
+``SILENT`` or not. The quick look depends on the text alone and is memoised per text; the
+check that follows it never is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from comgraph.app.protocol import ProtocolError, keywords, unescape_codepoints
+from comgraph.app.protocol import ProtocolError, keywords, memo_short_texts, unescape_codepoints
 
 _RISKY = {"SERVICE", "LOAD", "FROM"}
 _RISKY_LOWER = tuple(word.lower() for word in _RISKY)
@@ -28,13 +29,10 @@ def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[s
                   allow_service: bool = False, allow_load: bool = False,
                   allow_remote_from: bool = False) -> None:
     """Raise ProtocolError(400) when the request would reach outside the store."""
-    text = unescape_codepoints(sparql)
-    lowered = text.lower()
-    if not any(word in lowered for word in _RISKY_LOWER):
-        return  # none of the words occurs anywhere, so none occurs as a keyword: no tokenizing
-    found = {word for word, *_ in keywords(text) if word in _RISKY}
+    found = risky_keywords(sparql)
     if not found:
         return
+    text = unescape_codepoints(sparql)
     tree = _parse(text, update)
     for node in _walk(tree):
         name = getattr(node, "name", None)
@@ -47,6 +45,22 @@ def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[s
                                      "(PUT or POST /data) to send data")
     if "FROM" in found and not allow_remote_from and not update:
         _check_dataset(tree, known_graphs)
+
+
+@memo_short_texts
+def risky_keywords(sparql: str) -> frozenset[str]:
+    """Which of SERVICE, LOAD and FROM occur in ``sparql`` as keywords (outside strings, IRIs
+    and comments, after ``\\u`` escapes are decoded): the quick look.
+
+    Memoised, since it depends on the text alone. What is memoised is only this look, never a
+    verdict: a text that has one of the words is parsed and checked on every request, against
+    the configuration and the store's graphs at that moment.
+    """
+    text = unescape_codepoints(sparql)
+    lowered = text.lower()
+    if not any(word in lowered for word in _RISKY_LOWER):
+        return frozenset()  # none of the words occurs anywhere, so none occurs as a keyword
+    return frozenset(word for word, *_ in keywords(text) if word in _RISKY)
 
 
 def _parse(text: str, update: bool) -> Any:

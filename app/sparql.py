@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -40,9 +41,11 @@ from comgraph.app.protocol import (
     convert_solutions,
     convert_triples,
     is_solutions,
+    memo_short_texts,
     negotiate,
     query_form,
     require_write_access,
+    small_body,
     spool_solutions,
     spool_triples,
 )
@@ -175,6 +178,11 @@ class Answer:
         from the spool in chunks."""
         if self.spooled is None:
             return self.result.serialize(format=self.fmt), None
+        whole = small_body(self.spooled, self.fmt, PREFIXES)
+        if whole is not None:
+            if len(whole) > CHUNK:  # small as TSV, not in the asked format: stream it as well
+                return None, (whole[i:i + CHUNK] for i in range(0, len(whole), CHUNK))
+            return whole, None
         if self.form == "SELECT":
             converted = convert_solutions(self.spooled, self.fmt)
         else:
@@ -267,6 +275,7 @@ def _run_query(text: str, params: MultiDict) -> Response:
                     direct_passthrough=True)
 
 
+@memo_short_texts
 def query_hash(text: str) -> str:
     """The access log's short name for a query: the first 16 hex digits of its SHA-256."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -305,6 +314,39 @@ _FAST_ACCEPT = {"", "*/*"} | {media for media, fmt in SOLUTION_FORMATS if fmt !=
 _PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]+)?|\[[0-9A-Fa-f:.]+\](?::[0-9]+)?")
 
 
+@memo_short_texts
+def _fast_parameters(query_string: str) -> tuple[str, str | None] | None:
+    """``query`` and ``timeout`` from a query string that has one ``query`` and nothing else
+    but a ``timeout``, else None (Flask answers). Memoised: clients repeat their queries, and
+    decoding the query string was a tenth of a cheap query's cost."""
+    text = asked = None
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        if name == "query" and text is None:
+            text = value
+        elif name == "timeout" and asked is None:
+            asked = value
+        else:
+            return None
+    return None if text is None else (text, asked)
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_host(host: str) -> bool:
+    return _PLAIN_HOST.fullmatch(host) is not None
+
+
+#: "200 OK" and the like, by status.
+_STATUS_LINES: dict[int, str] = {}
+
+
+def _status_line(status: int) -> str:
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = _STATUS_LINES[status] = f"{status} {HTTPStatus(status).phrase}"
+    return line
+
+
+@functools.lru_cache(maxsize=64)
 def _fast_choose(accept: str, shown: str | None) -> Callable[[list[tuple[str, Any]], str],
                                                               tuple[str, Any]]:
     def choose(candidates: list[tuple[str, Any]], kind: str) -> tuple[str, Any]:
@@ -329,20 +371,14 @@ class FastQueries:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET":
             return self.inner(environ, start_response)
-        text = asked = None
-        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
-            if name == "query" and text is None:
-                text = value
-            elif name == "timeout" and asked is None:
-                asked = value
-            else:
-                return self.inner(environ, start_response)
+        parameters = _fast_parameters(environ.get("QUERY_STRING", ""))
         shown = environ.get("HTTP_ACCEPT")
         accept = (shown or "").strip().lower()
         host = environ.get("HTTP_HOST") or ""
-        if (text is None or accept not in _FAST_ACCEPT or not _PLAIN_HOST.fullmatch(host)
+        if (parameters is None or accept not in _FAST_ACCEPT or not _plain_host(host)
                 or environ.get("SCRIPT_NAME")):
             return self.inner(environ, start_response)
+        text, asked = parameters
         return self._answer(environ, start_response, text, asked, accept, shown, host)
 
     def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any], text: str,
@@ -378,7 +414,7 @@ class FastQueries:
                        status=status, elapsed=time.perf_counter() - started,
                        query_hash=query_hash(text), rows=rows,
                        remote=environ.get("REMOTE_ADDR"), query=text)
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        start_response(_status_line(status), headers)
         return [whole] if whole is not None else chunks
 
 

@@ -311,3 +311,74 @@ def test_a_plain_get_on_the_fast_path_answers_like_flasks_view(store: Store, mon
     text = client.get("/metrics").text
     assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="200"} 1.0' in text
     assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="406"} 1.0' in text
+
+
+def test_a_repeated_query_is_refused_or_answered_every_time_despite_the_memos(store: Store) -> None:
+    """The per-text memos (query string, query form, the guard's quick look) keep what the text
+    alone decides; the refusal itself is made afresh on each request, so the second SERVICE is
+    refused like the first, and a FROM becomes allowed once its graph is in the store."""
+    store.load([Source("people.ttl", data=TTL.encode())])
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    service = {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
+    for _ in range(3):
+        refused = client.get("/sparql", query_string=service)
+        assert refused.status_code == 400 and b"SERVICE <http://127.0.0.1:9/> is refused" in refused.data
+    from_later = {"query": f"SELECT ?s FROM <{EX}later> WHERE {{ ?s ?p ?o }}"}
+    assert client.get("/sparql", query_string=from_later).status_code == 400
+    store.load([Source("later.ttl", data=f"<{EX}l> <{EX}p> <{EX}o> .".encode())], graph=f"{EX}later")
+    allowed = client.get("/sparql", query_string=from_later)
+    assert allowed.status_code == 200
+    assert [b["s"]["value"] for b in allowed.json["results"]["bindings"]] == [f"{EX}l"]
+    from comgraph.app.query_guard import risky_keywords
+
+    assert risky_keywords(service["query"]) == {"SERVICE"}
+    assert risky_keywords(from_later["query"]) == {"FROM"}
+    assert risky_keywords('SELECT ?x { BIND("SERVICE" AS ?x) }') == frozenset()
+
+
+def test_repeated_requests_count_under_their_own_labels_and_log_each_line(store: Store,
+                                                                          caplog) -> None:
+    store.load([Source("people.ttl", data=TTL.encode())])
+    client = create_app({"STORE": store, "TESTING": True, "SPARQL_MAX_ROWS": 2}).test_client()
+    caplog.set_level(logging.INFO, logger="comgraph.access")
+    for _ in range(3):
+        client.get("/sparql", query_string={"query": NAMES})
+    client.get("/sparql", query_string={"query": "ASK {"})
+    text = client.get("/metrics").text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="200"} 3.0' in text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="400"} 1.0' in text
+    assert 'comgraph_http_request_duration_seconds_count{endpoint="sparql.endpoint"} 4.0' in text
+    assert "comgraph_results_truncated_total 3.0" in text
+    lines = [r for r in caplog.records if r.name == "comgraph.access"][:4]
+    entries = [json.loads(r.getMessage()) for r in lines]
+    assert [(e["status"], e["rows"]) for e in entries] == [(200, 2), (200, 2), (200, 2), (400, None)]
+    assert entries[0]["query_hash"] == entries[1]["query_hash"] != entries[3]["query_hash"]
+    assert list(entries[0]) == ["method", "path", "endpoint", "status", "duration_ms",
+                                "query_hash", "rows", "remote"]
+    assert all(r.levelno == logging.INFO and r.pathname.endswith("ops.py") for r in lines)
+
+
+@pytest.mark.parametrize("accept, fmt", [
+    ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
+    ("application/sparql-results+xml", ox.QueryResultsFormat.XML),
+    ("text/tab-separated-values", ox.QueryResultsFormat.TSV),
+])
+def test_small_and_streamed_answers_carry_the_same_rows(store: Store, accept, fmt) -> None:
+    """A small answer is converted bytes to bytes in one call; a big one (over 64 KB of TSV)
+    through a second spool and streamed. Both give every row, in the asked format, with the
+    exact count; literals with tabs, quotes, newlines and braces survive both."""
+    odd = 'a\\tb \\"q\\" },{ \\n end'
+    data = f'<{EX}odd> <{EX}v> "{odd}" .\n' + "".join(
+        f'<{EX}s{i}> <{EX}v> "value number {i:05d} with some padding to make it long" .\n'
+        for i in range(1500))
+    store.load([Source("many.nt", data=data.encode())])
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    for query, expected in ((f"SELECT ?o WHERE {{ <{EX}odd> <{EX}v> ?o }}", 1),
+                            (f"SELECT ?s ?o WHERE {{ ?s <{EX}v> ?o }}", 1501)):
+        response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+        assert response.status_code == 200 and response.headers["X-Comgraph-Rows"] == str(expected)
+        assert ("Content-Length" in response.headers) == (expected == 1)
+        rows = list(ox.parse_query_results(response.data, fmt))
+        assert len(rows) == expected
+        values = {row["o"].value for row in rows}
+        assert 'a\tb "q" },{ \n end' in values

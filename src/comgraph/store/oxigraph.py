@@ -8,6 +8,7 @@ over each row as soon as the index yields it, so it runs here and is stopped bet
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -336,6 +337,13 @@ def streams_row_by_row(sparql: str) -> bool:
     """Whether ``sparql`` is a SELECT of one triple pattern, answered row by row by one scan."""
     if len(sparql) > 4096:
         return False
+    return _one_pattern_select(sparql)
+
+
+@functools.lru_cache(maxsize=512)  # texts of at most 4 KB: a few MB at worst
+def _one_pattern_select(sparql: str) -> bool:
+    # Memoised: a service sees the same short queries again and again, and the answer depends
+    # on the text alone.
     match = _ONE_PATTERN_SELECT.fullmatch(sparql)
     if match is None:
         return False
