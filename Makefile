@@ -32,7 +32,9 @@ browser:
 	  else echo "make: no chromium/chromedriver; run: sudo apt-get install chromium chromium-driver"; fi; \
 	fi
 
+# ruff first: it takes a second, and CI runs only `make test`, so lint must fail the build too.
 test: install browser
+	$(BIN)/ruff check src app tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: install
