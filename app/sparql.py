@@ -195,12 +195,22 @@ class Answer:
         return None, converted.chunks()
 
 
+class OverBudget(Exception):
+    """A query given a ``budget`` shorter than its time limit ran past the budget: nothing was
+    answered or counted, and it may be run again with its whole limit."""
+
+
 def execute_query(app: Any, store: Any, text: str, *, limit: float, dataset: dict[str, Any],
                   base_iri: str, choose: Callable[[list[tuple[str, Any]], str], tuple[str, Any]],
-                  ) -> Answer:
+                  budget: float | None = None) -> Answer:
     """Check, evaluate and spool one query: the part of a query request that does not depend
-    on how the request was read (Flask's view, or the fast path below). Raises ProtocolError."""
+    on how the request was read (Flask's view, or the fast path below). Raises ProtocolError,
+    or OverBudget when a ``budget`` (seconds) shorter than ``limit`` runs out first."""
     config = app.config
+    if budget is not None and budget < limit:
+        limit, budgeted = budget, True
+    else:
+        budgeted = False
     candidates, kind = _candidates(query_form(text))
     media, fmt = choose(candidates, kind)
     check_request(text, update=False, known_graphs=lambda: {x.value for x in store.graphs()},
@@ -219,6 +229,8 @@ def execute_query(app: Any, store: Any, text: str, *, limit: float, dataset: dic
             else:
                 spooled = spool_triples(result, cap, deadline)
         except QueryTimeout:
+            if budgeted:
+                raise OverBudget() from None
             outcome.timed_out = True
             raise ProtocolError(503, f"the query was stopped after its time limit of {limit:g} s "
                                      f"(the server allows at most {config['SPARQL_TIMEOUT']:g} s)",
@@ -304,7 +316,9 @@ def _html_table(spooled: Any, text: str, cap: int) -> Response:
 # 0.9 ms per request), so such a request is answered here, in front of Flask, by the same
 # execute_query, with the same metrics, access and slow-query log lines and CORS headers as
 # the Flask hooks write. Anything else (other parameters, POST, HTML, q-values, several
-# types) goes to Flask unchanged.
+# types) goes to Flask unchanged. ``plain_query`` and ``answer_plain_query`` do not depend on
+# the server interface: ``FastQueries`` below puts them in front of Flask for WSGI servers,
+# and ``comgraph.app.asgi`` for ASGI ones (gunicorn's uvicorn workers).
 
 #: Accept values the fast path takes (lower case): a missing header and */* mean the first
 #: candidate, as in negotiate(); HTML goes to Flask, which renders it.
@@ -361,6 +375,69 @@ def _fast_choose(accept: str, shown: str | None) -> Callable[[list[tuple[str, An
     return choose
 
 
+@dataclass
+class PlainAnswer:
+    """The fast path's answer, for any server interface: a status, headers, and a body that
+    is either whole (sent with a Content-Length) or chunks to stream (closed when done)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    whole: bytes | None
+    chunks: Iterator[bytes] | None
+
+
+def plain_query(query_string: str, accept_header: str | None, host: str,
+                ) -> tuple[str, str | None, str] | None:
+    """``(query, timeout, accept)`` when a GET on ``/sparql`` with this query string, Accept
+    and Host headers is one the fast path answers, else None (Flask answers)."""
+    parameters = _fast_parameters(query_string)
+    accept = (accept_header or "").strip().lower()
+    if parameters is None or accept not in _FAST_ACCEPT or not _plain_host(host):
+        return None
+    return parameters[0], parameters[1], accept
+
+
+def answer_plain_query(app: Any, taken: tuple[str, str | None, str], *, accept_header: str | None,
+                       host: str, scheme: str, origin: str | None, remote: str | None,
+                       budget: float | None = None, started: float | None = None) -> PlainAnswer:
+    """Answer what ``plain_query`` took, with the same metrics, access-log and slow-log lines
+    and CORS headers as Flask's view. Blocking: it evaluates the query. With a ``budget``,
+    raises OverBudget (having answered and logged nothing) when the query needs longer.
+    ``started`` is when the request began (a ``time.perf_counter()``), for its duration."""
+    if started is None:
+        started = time.perf_counter()
+    config = app.config
+    text, asked, accept = taken
+    rows: int | None = None
+    try:
+        answer = execute_query(
+            app, config["STORE"], text, dataset={},
+            limit=time_limit(asked, float(config["SPARQL_TIMEOUT"])),
+            base_iri=f"{scheme}://{host}/sparql",
+            choose=_fast_choose(accept, accept_header), budget=budget)
+        rows = answer.rows
+        whole, chunks = answer.body()
+        status = 200
+        headers = [("Content-Type", content_type(answer.media)), *answer.headers.items()]
+    except ProtocolError as error:
+        status, chunks = error.status, None
+        whole = f"{error.message}\n".encode()
+        headers = [("Content-Type", "text/plain; charset=utf-8"), *error.headers.items()]
+    for name, value in cors_headers(config.get("CORS_ORIGINS") or [], origin):
+        if name == "Vary":
+            headers = [(n, f"{v}, {value}" if n == "Vary" else v) for n, v in headers]
+            if not any(n == "Vary" for n, _ in headers):
+                headers.append((name, value))
+        else:
+            headers.append((name, value))
+    if whole is not None:
+        headers.append(("Content-Length", str(len(whole))))
+    record_request(app, method="GET", path="/sparql", endpoint="sparql.endpoint",
+                   status=status, elapsed=time.perf_counter() - started,
+                   query_hash=query_hash(text), rows=rows, remote=remote, query=text)
+    return PlainAnswer(status, headers, whole, chunks)
+
+
 class FastQueries:
     """WSGI middleware in front of the Flask app: answers plain GET queries on ``/sparql``."""
 
@@ -369,53 +446,19 @@ class FastQueries:
         self.inner = inner
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET":
-            return self.inner(environ, start_response)
-        parameters = _fast_parameters(environ.get("QUERY_STRING", ""))
-        shown = environ.get("HTTP_ACCEPT")
-        accept = (shown or "").strip().lower()
-        host = environ.get("HTTP_HOST") or ""
-        if (parameters is None or accept not in _FAST_ACCEPT or not _plain_host(host)
+        if (environ.get("PATH_INFO") != "/sparql" or environ.get("REQUEST_METHOD") != "GET"
                 or environ.get("SCRIPT_NAME")):
             return self.inner(environ, start_response)
-        text, asked = parameters
-        return self._answer(environ, start_response, text, asked, accept, shown, host)
-
-    def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any], text: str,
-                asked: str | None, accept: str, shown: str | None, host: str) -> Any:
-        started = time.perf_counter()
-        app, config = self.app, self.app.config
-        rows: int | None = None
-        try:
-            answer = execute_query(
-                app, config["STORE"], text, dataset={},
-                limit=time_limit(asked, float(config["SPARQL_TIMEOUT"])),
-                base_iri=f"{environ.get('wsgi.url_scheme', 'http')}://{host}/sparql",
-                choose=_fast_choose(accept, shown))
-            rows = answer.rows
-            whole, chunks = answer.body()
-            status = 200
-            headers = [("Content-Type", content_type(answer.media)), *answer.headers.items()]
-        except ProtocolError as error:
-            status, chunks = error.status, None
-            whole = f"{error.message}\n".encode()
-            headers = [("Content-Type", "text/plain; charset=utf-8"), *error.headers.items()]
-        cors = cors_headers(config.get("CORS_ORIGINS") or [], environ.get("HTTP_ORIGIN"))
-        for name, value in cors:
-            if name == "Vary":
-                headers = [(n, f"{v}, {value}" if n == "Vary" else v) for n, v in headers]
-                if not any(n == "Vary" for n, _ in headers):
-                    headers.append((name, value))
-            else:
-                headers.append((name, value))
-        if whole is not None:
-            headers.append(("Content-Length", str(len(whole))))
-        record_request(app, method="GET", path="/sparql", endpoint="sparql.endpoint",
-                       status=status, elapsed=time.perf_counter() - started,
-                       query_hash=query_hash(text), rows=rows,
-                       remote=environ.get("REMOTE_ADDR"), query=text)
-        start_response(_status_line(status), headers)
-        return [whole] if whole is not None else chunks
+        shown, host = environ.get("HTTP_ACCEPT"), environ.get("HTTP_HOST") or ""
+        taken = plain_query(environ.get("QUERY_STRING", ""), shown, host)
+        if taken is None:
+            return self.inner(environ, start_response)
+        answer = answer_plain_query(
+            self.app, taken, accept_header=shown, host=host,
+            scheme=environ.get("wsgi.url_scheme", "http"), origin=environ.get("HTTP_ORIGIN"),
+            remote=environ.get("REMOTE_ADDR"))
+        start_response(_status_line(answer.status), answer.headers)
+        return [answer.whole] if answer.whole is not None else answer.chunks
 
 
 @bp.record_once

@@ -1,4 +1,5 @@
-"""``comgraph serve --workers 2`` as a real process, under gunicorn and under granian.
+"""``comgraph serve --workers 2`` as a real process, under gunicorn (uvicorn workers) and under
+granian, and the documented gunicorn command line in front of a real Oxigraph server.
 
 Each production server is started the way a user starts it, on a free port, with its default
 host, and must keep every promise the app makes in-process: answers, refusals, the token, the
@@ -9,6 +10,8 @@ metrics summed over both workers, and a listening socket on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -57,27 +60,36 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
          "--cors-origin", ORIGIN],  # no --host: the default must be 127.0.0.1
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"comgraph serve exited: {process.stderr.read().decode()}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"comgraph serve --server {request.param} did not answer within 30 s")
-        time.sleep(0.1)
+    _wait_until_healthy(base, process)
     yield Served(request.param, base, port, process)
     process.terminate()
     try:
         assert process.wait(timeout=15) in (0, -15), f"{request.param} did not stop cleanly"
+        # The access log is written in batches; what waited is written when a worker stops.
+        lines = [json.loads(line) for line in process.stderr.read().decode().splitlines()
+                 if line.startswith('{"method"')]
+        assert any(line["endpoint"] == "sparql.endpoint" and line["rows"] == ROW_CAP
+                   and len(line["query_hash"]) == 16 for line in lines)
     finally:
         if process.poll() is None:
             process.kill()
         process.stderr.close()
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args} exited: {process.stderr.read().decode()}")
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{process.args} did not answer within 30 s")
+        time.sleep(0.1)
 
 
 def test_a_select_is_answered_with_the_right_rows(served: Served) -> None:
@@ -140,6 +152,16 @@ def test_a_big_answer_is_streamed_in_chunks(served: Served) -> None:
     assert answer.headers["X-Comgraph-Rows"] == str(ROW_CAP)
 
 
+def test_an_answer_flask_writes_is_streamed_too(served: Served) -> None:
+    # A form POST is not the fast path: under gunicorn it crosses the WSGI bridge to Flask.
+    query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {ROW_CAP}"
+    answer = requests.post(f"{served.base}/sparql", data={"query": query}, timeout=30,
+                           headers={"Accept": JSON})
+    assert answer.status_code == 200 and answer.headers.get("Transfer-Encoding") == "chunked"
+    assert answer.content == served.get(query).content
+    assert answer.headers["X-Comgraph-Rows"] == str(ROW_CAP)
+
+
 def test_the_row_cap_is_signalled(served: Served) -> None:
     answer = served.get("SELECT ?s WHERE { ?s ?p ?o }", accept="text/csv")
     assert answer.status_code == 200
@@ -167,3 +189,34 @@ def test_the_server_listens_on_127_0_0_1_only(served: Served) -> None:
             if state == "0A" and int(port, 16) == served.port:  # 0A: LISTEN
                 listening.append(address)
     assert listening and set(listening) == {"0100007F"}  # 127.0.0.1, little-endian hex
+
+
+def test_the_documented_gunicorn_line_serves_a_remote_store(oxigraph_server, tmp_path: Path) -> None:
+    """docs/sparql-service.md's command line, as pasted: two uvicorn workers under gunicorn
+    in front of a real Oxigraph server, a Graph Store write with the token, then a query."""
+    oxigraph_server.clear()
+    port = free_port()
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    env = {**os.environ, "COMGRAPH_STORE": oxigraph_server.store_url,
+           "COMGRAPH_UPDATE_TOKEN": "s3cret", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--worker-class", "comgraph.app.asgi.Worker",
+         "--no-control-socket", "--bind", f"127.0.0.1:{port}", "comgraph.app.asgi:app_from_env()"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, process)
+        turtle = f"<{EX}a> <{EX}p> <{EX}b> .\n"
+        refused = requests.put(f"{base}/data?default", data=turtle, timeout=10,
+                               headers={"Content-Type": "text/turtle"})
+        assert refused.status_code == 401
+        put = requests.put(f"{base}/data?default", data=turtle, timeout=10,
+                           headers={"Content-Type": "text/turtle", "Authorization": "Bearer s3cret"})
+        assert put.status_code in (201, 204)
+        answer = requests.get(f"{base}/sparql", params={"query": f"SELECT ?o WHERE {{ <{EX}a> ?p ?o }}"},
+                              headers={"Accept": JSON}, timeout=10)
+        assert [b["o"]["value"] for b in answer.json()["results"]["bindings"]] == [f"{EX}b"]
+    finally:
+        process.terminate()
+        assert process.wait(timeout=15) == 0
+        process.stderr.close()

@@ -280,10 +280,11 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
                    "worker processes. With an embedded store and N > 1 the service is read-only: "
                    "each worker holds its own copy.")
 @click.option("--server", "server", type=click.Choice(["gunicorn", "granian"]), default=None,
-              help="Production server for --workers: gunicorn (the default, HTTP in Python) or "
-                   "granian (HTTP in Rust, far less overhead per request). Without --workers: one worker.")
+              help="Production server for --workers: gunicorn (the default, with uvicorn workers: "
+                   "HTTP in C on an event loop) or granian (HTTP in Rust, the app as WSGI). "
+                   "Without --workers: one worker.")
 @click.option("--threads", type=int, default=4, show_default=True,
-              help="Threads per worker (gunicorn's gthread threads, granian's blocking threads).")
+              help="Threads per worker that evaluate queries and run the app (granian's blocking threads).")
 @click.option("--update-token", envvar="COMGRAPH_UPDATE_TOKEN", metavar="TOKEN",
               help="Bearer token that allows SPARQL Update and Graph Store writes "
                    "[env COMGRAPH_UPDATE_TOKEN]. Without it the service is read-only.")
@@ -300,10 +301,7 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
           workers: int | None, server: str | None, threads: int, update_token: str | None,
           cors_origins: tuple[str, ...], query_timeout: float, max_rows: int, max_body: int) -> None:
     """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
-    import logging
     import os
-
-    from comgraph.app import create_app
 
     if server and not workers:
         workers = 1
@@ -315,7 +313,11 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         import tempfile
 
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="comgraph-metrics-"))
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Imported only now: prometheus_client picks its multiprocess mode when it is imported.
+    from comgraph.app import create_app
+    from comgraph.app.ops import configure_serve_logging
+
+    configure_serve_logging(batched=server != "granian")
     store = _open(store_url)
     added = load_data(store, [*data, *(_demo_sources() if demo else [])])
     config = {
@@ -333,7 +335,7 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     app = create_app(config)
     click.echo(f"comgraph: {store.url} ({added} quads loaded) on http://{host}:{port}/", err=True)
     if workers:
-        from comgraph.app.wsgi import serve_with_granian, serve_with_gunicorn
+        from comgraph.app.serving import serve_with_granian, serve_with_gunicorn
 
         run = serve_with_granian if server == "granian" else serve_with_gunicorn
         run(app, host=host, port=port, workers=workers, threads=threads)

@@ -184,6 +184,16 @@ class Store(ABC):
         time limit (seconds) is reached.
         """
 
+    def evaluates_inline(self, sparql: str) -> bool:
+        """Whether ``query(sparql, timeout=...)`` is evaluated in the calling thread, with no
+        child process or network peer to wait for, checking its time limit as it goes.
+
+        A server's event loop may then call it directly with a short time limit, and hand it
+        to a thread only when that runs out (``comgraph.app.asgi``). False unless a store
+        knows better.
+        """
+        return False
+
     @abstractmethod
     def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update request, all of it or none of it."""

@@ -94,9 +94,7 @@ class OxigraphStore(Store):
         if bindings:
             sparql = inject_values(sparql, bindings)
         if timeout is not None:
-            if (default_graph is None and named_graphs is None and streams_row_by_row(sparql)
-                    and (self.path is None or os.getpid() == self._opened_pid)):
-                # (A RocksDB handle does not survive a fork: a forked process on disk asks a child.)
+            if default_graph is None and named_graphs is None and self.evaluates_inline(sparql):
                 return self._streamed_query(sparql, timeout, base_iri)
             return self._timed_query(sparql, timeout, default_graph, named_graphs, base_iri)
         try:
@@ -110,6 +108,11 @@ class OxigraphStore(Store):
             raise QueryError(str(exc)) from None
         except OSError as exc:
             raise StoreError(f"query failed: {exc}") from None
+
+    def evaluates_inline(self, sparql: str) -> bool:
+        # One index scan, stopped at its time limit between rows and serialised pieces. (A
+        # RocksDB handle does not survive a fork: a forked process on disk asks a child.)
+        return streams_row_by_row(sparql) and (self.path is None or os.getpid() == self._opened_pid)
 
     def _streamed_query(self, sparql: str, timeout: float, base_iri: str | None) -> QueryResult:
         deadline = time.monotonic() + timeout
