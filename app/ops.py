@@ -200,15 +200,28 @@ def record_request(app: Any, *, method: str, path: str, endpoint: str, status: i
     duration_ms = round(elapsed * 1000, 3)
     if access_log.isEnabledFor(logging.INFO):  # logging caches the answer per level
         _emit(access_log, logging.INFO, json.dumps({
-            "method": method, "path": path, "endpoint": endpoint,
+            "time": utc_timestamp(), "method": method, "path": path, "endpoint": endpoint,
             "status": status, "duration_ms": duration_ms,
             "query_hash": query_hash, "rows": rows, "remote": remote,
         }))
     if query is not None and elapsed >= app.config["SLOW_QUERY_SECONDS"]:
         slow_log.warning(json.dumps({
-            "duration_ms": duration_ms, "status": status,
+            "time": utc_timestamp(), "duration_ms": duration_ms, "status": status,
             "query_hash": query_hash, "rows": rows, "query": query,
         }))
+
+
+_SECOND: list[Any] = [None, ""]
+
+
+def utc_timestamp() -> str:
+    """Now, as RFC 3339 UTC with milliseconds (``2026-11-30T18:10:39.123Z``). The part up to
+    the second is made once per second: this runs for every request."""
+    now = time.time()
+    second = int(now)
+    if _SECOND[0] != second:
+        _SECOND[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))]
+    return f"{_SECOND[1]}.{int((now - second) * 1000):03d}Z"
 
 
 def _emit(logger: logging.Logger, level: int, message: str) -> None:

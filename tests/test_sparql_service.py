@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from datetime import UTC, datetime, timedelta
 
 import pyoxigraph as ox
 import pytest
@@ -265,10 +267,14 @@ def test_health_readiness_and_metrics(client) -> None:
 
 def test_access_log_has_query_hash_duration_and_rows(client, caplog) -> None:
     caplog.set_level(logging.INFO, logger="comgraph.access")
+    before = datetime.now(UTC)
     client.get("/sparql", query_string={"query": NAMES})
     entry = json.loads(caplog.records[-1].getMessage())
     assert entry["status"] == 200 and entry["rows"] == 3 and len(entry["query_hash"]) == 16
     assert entry["duration_ms"] >= 0 and entry["endpoint"] == "sparql.endpoint"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"])
+    logged = datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
+    assert before - timedelta(seconds=1) <= logged <= datetime.now(UTC)
 
 
 def test_slow_queries_are_logged_whole(store: Store, caplog) -> None:
