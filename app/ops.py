@@ -311,11 +311,12 @@ class BufferedLineHandler(logging.Handler):
         self.stream, self.interval, self.max_lines = stream, interval, max_lines
         self._lines: list[str] = []
         self._flusher_pid: int | None = None
+        self._closed = threading.Event()
 
     def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
         try:
             self._lines.append(self.format(record))
-            if self._flusher_pid != os.getpid():
+            if self._flusher_pid != os.getpid() and not self._closed.is_set():
                 self._flusher_pid = os.getpid()
                 threading.Thread(target=self._flush_every_interval, daemon=True,
                                  name="comgraph-log-flush").start()
@@ -325,9 +326,14 @@ class BufferedLineHandler(logging.Handler):
             self.handleError(record)
 
     def _flush_every_interval(self) -> None:
-        while True:
-            time.sleep(self.interval)
+        while not self._closed.wait(self.interval):
             self.flush()
+
+    def close(self) -> None:
+        """Write what waits and stop the flushing thread (``logging.shutdown`` calls this)."""
+        self._closed.set()
+        self.flush()
+        super().close()
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 """Benchmark: the SPARQL service under gunicorn and granian against the Oxigraph server, same run.
 
 Not a test. It generates 1M triples, serves them with the Oxigraph server, with
-``comgraph serve --workers 2`` (gunicorn, the issue's stated measurement) and with
+``comgraph serve --workers 2`` (gunicorn with uvicorn workers, the issue's stated measurement) and with
 ``comgraph serve --workers 2 --server granian`` (an additional option), and drives each with
 ``wrk`` (Debian's ``wrk``) on 127.0.0.1 only, with a bounded number of connections and a fixed
 duration. Two queries:

@@ -2,60 +2,72 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
+import threading
 import time
 
 from comgraph.app.ops import BufferedLineHandler
 
 
-def _logger(handler: logging.Handler, name: str) -> logging.Logger:
+@contextlib.contextmanager
+def _logger(handler: BufferedLineHandler, name: str):
     logger = logging.getLogger(name)
     logger.handlers[:] = [handler]
     logger.propagate = False
     logger.setLevel(logging.INFO)
-    return logger
+    try:
+        yield logger
+    finally:  # no flushing thread outlives its test
+        logger.removeHandler(handler)
+        handler.close()
 
 
 def test_lines_wait_for_the_interval_then_are_written_in_one_batch() -> None:
     stream = io.StringIO()
     handler = BufferedLineHandler(stream, interval=0.3)
-    logger = _logger(handler, "test.buffered.interval")
-    for i in range(3):
-        logger.info(json.dumps({"n": i}))
-    assert stream.getvalue() == ""  # nothing written per record
-    deadline = time.monotonic() + 5
-    while not stream.getvalue() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert stream.getvalue() == '{"n": 0}\n{"n": 1}\n{"n": 2}\n'
+    with _logger(handler, "test.buffered.interval") as logger:
+        for i in range(3):
+            logger.info(json.dumps({"n": i}))
+        assert stream.getvalue() == ""  # nothing written per record
+        deadline = time.monotonic() + 5
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert stream.getvalue() == '{"n": 0}\n{"n": 1}\n{"n": 2}\n'
 
 
-def test_a_full_buffer_is_written_at_once_and_flush_writes_the_rest() -> None:
+def test_a_full_buffer_is_written_at_once_and_close_writes_the_rest() -> None:
     stream = io.StringIO()
     handler = BufferedLineHandler(stream, interval=60, max_lines=4)
-    logger = _logger(handler, "test.buffered.full")
-    for i in range(6):
-        logger.info("line %d", i)
-    assert stream.getvalue().splitlines() == [f"line {i}" for i in range(4)]
-    handler.flush()  # what logging.shutdown() does at exit
+    with _logger(handler, "test.buffered.full") as logger:
+        for i in range(6):
+            logger.info("line %d", i)
+        assert stream.getvalue().splitlines() == [f"line {i}" for i in range(4)]
+        flushing = [t for t in threading.enumerate() if t.name == "comgraph-log-flush"]
+        assert flushing
+    # closed, as logging.shutdown() does at exit: the rest is written, the thread stops
     assert stream.getvalue().splitlines() == [f"line {i}" for i in range(6)]
+    for thread in flushing:
+        thread.join(timeout=5)
+    assert not any(thread.is_alive() for thread in flushing)
 
 
 def test_a_forked_worker_gets_its_own_flushing_thread(tmp_path) -> None:
     path = tmp_path / "log.txt"
     with path.open("w") as stream:
         handler = BufferedLineHandler(stream, interval=0.1)
-        logger = _logger(handler, "test.buffered.fork")
-        logger.info("from the master")
-        handler.flush()
-        child = os.fork()
-        if child == 0:  # a worker: no flushing thread was forked with it
-            try:
-                logger.info("from the worker")
-                time.sleep(0.5)  # no flush() call: the worker's own thread must write it
-            finally:
-                os._exit(0)
-        os.waitpid(child, 0)
+        with _logger(handler, "test.buffered.fork") as logger:
+            logger.info("from the master")
+            handler.flush()
+            child = os.fork()
+            if child == 0:  # a worker: no flushing thread was forked with it
+                try:
+                    logger.info("from the worker")
+                    time.sleep(0.5)  # no flush() call: the worker's own thread must write it
+                finally:
+                    os._exit(0)
+            os.waitpid(child, 0)
     assert path.read_text().splitlines() == ["from the master", "from the worker"]

@@ -67,8 +67,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         assert process.wait(timeout=15) in (0, -15), f"{request.param} did not stop cleanly"
         # The access log is written in batches; what waited is written when a worker stops.
         lines = [json.loads(line) for line in process.stderr.read().decode().splitlines()
-                 if line.startswith('{"method"')]
-        assert any(line["endpoint"] == "sparql.endpoint" and line["rows"] == ROW_CAP
+                 if line.startswith('{"time"')]
+        assert any(line.get("endpoint") == "sparql.endpoint" and line["rows"] == ROW_CAP
                    and len(line["query_hash"]) == 16 for line in lines)
     finally:
         if process.poll() is None:

@@ -359,7 +359,7 @@ def test_repeated_requests_count_under_their_own_labels_and_log_each_line(store:
     entries = [json.loads(r.getMessage()) for r in lines]
     assert [(e["status"], e["rows"]) for e in entries] == [(200, 2), (200, 2), (200, 2), (400, None)]
     assert entries[0]["query_hash"] == entries[1]["query_hash"] != entries[3]["query_hash"]
-    assert list(entries[0]) == ["method", "path", "endpoint", "status", "duration_ms",
+    assert list(entries[0]) == ["time", "method", "path", "endpoint", "status", "duration_ms",
                                 "query_hash", "rows", "remote"]
     assert all(r.levelno == logging.INFO and r.pathname.endswith("ops.py") for r in lines)
 
