@@ -55,7 +55,7 @@ class ComgraphASGI:
     def __init__(self, app: Flask, threads: int = DEFAULT_THREADS):
         self.app = app
         self.threads = max(1, threads)
-        self.wsgi = WSGIMiddleware(app, workers=self.threads)  # type: ignore[arg-type]
+        self.wsgi = WSGIMiddleware(_input_terminated(app), workers=self.threads)  # type: ignore[arg-type]
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
 
@@ -124,6 +124,21 @@ class ComgraphASGI:
             if close is not None:
                 close()
         return True
+
+
+def _input_terminated(app: Flask) -> Callable[..., Any]:
+    """The Flask app, told that ``wsgi.input`` ends where the request body ends.
+
+    a2wsgi's input stream does (it reads the body from the ASGI server until its last part),
+    but it does not say so, and without a Content-Length (a chunked upload) werkzeug then reads
+    no body at all: a chunked form POST would lose its ``query``. gunicorn's own workers set
+    the flag for chunked requests.
+    """
+    def app_with_terminated_input(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ["wsgi.input_terminated"] = True
+        return app(environ, start_response)
+
+    return app_with_terminated_input
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

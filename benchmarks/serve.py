@@ -21,6 +21,13 @@ What keeps the comparison fair:
   on copies of the same RocksDB folder, one per server);
 * all the servers' answers are checked to be the same rows before any load is sent;
 * the same connections, warm-up and duration for every server, one server loaded at a time;
+* the warm-up (3 s) brings every server to its steady state: it uses as many connections as
+  comgraph's workers have threads (``2 x --threads``), so each worker has forked every query
+  child it can use before the measured run. A query child's first full scan makes private the
+  store pages it touches (copy-on-write after the fork; about 270 MB for these 1M triples) and
+  costs about twice a warm one. Without this, the measured run's connections, spread over the
+  workers differently from the warm-up's, had a worker fork a child or two mid-run, and the
+  heavy ratio fell by about a tenth;
 * wrk closes its connections mid-query when its time is up, and a server may go on evaluating
   what nobody waits for any more; so after every wrk run (warm-up included) the benchmark waits
   until both servers' process trees are idle, and work left over from one run never lands in
@@ -56,6 +63,7 @@ CHEAP = f"SELECT ?p ?o WHERE {{ <{EX}s12345> ?p ?o }}"
 HEAVY = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 TARGETS = {"cheap": 0.25, "heavy": 0.9}
 SERVERS = ("gunicorn", "granian")
+WORKERS = 2
 
 
 def free_port() -> int:
@@ -206,7 +214,7 @@ def main() -> int:
             for server in servers:
                 cg_port = free_port()
                 comgraphs[server] = subprocess.Popen(
-                    [str(bin_dir / "comgraph"), "serve", *cg_data, "--workers", "2",
+                    [str(bin_dir / "comgraph"), "serve", *cg_data, "--workers", str(WORKERS),
                      "--server", server, "--threads", str(args.threads), "--port", str(cg_port),
                      "--max-rows", "1000000",
                      "--query-timeout", "30"],
@@ -236,7 +244,9 @@ def main() -> int:
                 for server, base in targets.items():
                     url = f"{base}?query={quote(query)}"
                     wait_idle(roots)
-                    wrk(url, connections, 2)  # warm up
+                    # Warm up with as many connections as the comgraph workers have threads,
+                    # so each worker forks every query child it can use (see the docstring).
+                    wrk(url, max(connections, WORKERS * args.threads), 3)
                     wait_idle(roots)
                     loads.append(os.getloadavg()[0])
                     results[name][server] = wrk(url, connections, args.seconds)

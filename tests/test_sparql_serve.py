@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -160,6 +161,19 @@ def test_an_answer_flask_writes_is_streamed_too(served: Served) -> None:
     assert answer.status_code == 200 and answer.headers.get("Transfer-Encoding") == "chunked"
     assert answer.content == served.get(query).content
     assert answer.headers["X-Comgraph-Rows"] == str(ROW_CAP)
+
+
+def test_a_chunked_upload_is_read_whole(served: Served) -> None:
+    # A generator body goes out chunked, with no Content-Length.
+    query = f'SELECT ?s WHERE {{ ?s <{EX}p3> "10" }}'
+    form = requests.post(f"{served.base}/sparql", data=(part for part in [b"query=", quote(query).encode()]),
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON},
+                         timeout=10)
+    direct = requests.post(f"{served.base}/sparql", data=(part for part in [query.encode()]),
+                           headers={"Content-Type": "application/sparql-query", "Accept": JSON}, timeout=10)
+    for answer in (form, direct):
+        assert answer.status_code == 200, answer.text
+        assert [b["s"]["value"] for b in answer.json()["results"]["bindings"]] == [f"{EX}s10"]
 
 
 def test_the_row_cap_is_signalled(served: Served) -> None:
