@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,18 +199,28 @@ def record_request(app: Any, *, method: str, path: str, endpoint: str, status: i
     if m is not None:
         m.count_request(endpoint, method, status, elapsed)
     duration_ms = round(elapsed * 1000, 3)
-    if access_log.isEnabledFor(logging.INFO):  # logging caches the answer per level
-        _emit(access_log, logging.INFO, json.dumps({
+    sink = _access_sink
+    if sink is not None or access_log.isEnabledFor(logging.INFO):  # logging caches the answer
+        line = json.dumps({
             "time": utc_timestamp(), "method": method, "path": path, "endpoint": endpoint,
             "status": status, "duration_ms": duration_ms,
             "query_hash": query_hash, "rows": rows, "remote": remote,
-        }))
+        })
+        if sink is not None:
+            sink(line)
+        else:
+            _emit(access_log, logging.INFO, line)
     if query is not None and elapsed >= app.config["SLOW_QUERY_SECONDS"]:
         slow_log.warning(json.dumps({
             "time": utc_timestamp(), "duration_ms": duration_ms, "status": status,
             "query_hash": query_hash, "rows": rows, "query": query,
         }))
 
+
+#: Where access-log lines go straight, without a LogRecord: the batched handler's
+#: ``write_line``, once ``configure_serve_logging`` has made it the access log's only handler
+#: (``comgraph serve`` owns its process's logging). None: through the ``comgraph.access`` logger.
+_access_sink: Callable[[str], None] | None = None
 
 _SECOND: list[Any] = [None, ""]
 
@@ -315,15 +326,23 @@ class BufferedLineHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
         try:
-            self._lines.append(self.format(record))
-            if self._flusher_pid != os.getpid() and not self._closed.is_set():
-                self._flusher_pid = os.getpid()
-                threading.Thread(target=self._flush_every_interval, daemon=True,
-                                 name="comgraph-log-flush").start()
-            elif len(self._lines) >= self.max_lines:
-                self._write()
+            self._add(self.format(record))
         except Exception:
             self.handleError(record)
+
+    def write_line(self, line: str) -> None:
+        """Add a line that is already formatted: what ``emit`` does, minus the LogRecord."""
+        with self.lock:  # type: ignore[union-attr]
+            self._add(line)
+
+    def _add(self, line: str) -> None:
+        self._lines.append(line)
+        if self._flusher_pid != os.getpid() and not self._closed.is_set():
+            self._flusher_pid = os.getpid()
+            threading.Thread(target=self._flush_every_interval, daemon=True,
+                             name="comgraph-log-flush").start()
+        elif len(self._lines) >= self.max_lines:
+            self._write()
 
     def _flush_every_interval(self) -> None:
         while not self._closed.wait(self.interval):
@@ -356,7 +375,9 @@ def configure_serve_logging(stream: Any = None, *, batched: bool = True) -> None
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=stream)
     if not batched:
         return
+    global _access_sink
     handler = BufferedLineHandler(stream)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    access_log.addHandler(handler)
+    access_log.handlers[:] = [handler]
     access_log.propagate = False
+    _access_sink = handler.write_line

@@ -21,6 +21,9 @@ What keeps the comparison fair:
   on copies of the same RocksDB folder, one per server);
 * all the servers' answers are checked to be the same rows before any load is sent;
 * the same connections, warm-up and duration for every server, one server loaded at a time;
+* ``--rounds`` (3) measured runs per server, interleaved (Oxigraph, comgraph, Oxigraph, ...),
+  so that a drift of a shared machine falls on every server alike; each round's ratio compares
+  runs made a few seconds apart, and the reported ratio is the median of the rounds';
 * the warm-up (3 s) brings every server to its steady state: it uses as many connections as
   comgraph's workers have threads (``2 x --threads``), so each worker has forked every query
   child it can use before the measured run. A query child's first full scan makes private the
@@ -35,8 +38,8 @@ What keeps the comparison fair:
 
 ``--servers gunicorn`` (or ``granian``) measures one comgraph server only.
 
-    .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10] [--store memory|disk]
-        [--servers gunicorn,granian] [--threads 4]
+    .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10] [--rounds 3]
+        [--store memory|disk] [--servers gunicorn,granian] [--threads 4]
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -172,6 +176,9 @@ def main() -> int:
                         help="the store kind, the same for every server")
     parser.add_argument("--servers", default=",".join(SERVERS),
                         help="comgraph's production servers to measure (comma-separated)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measured runs per server and query, interleaved between the servers; "
+                             "figures are medians, the ratio the median of the rounds' ratios")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per comgraph worker, for every server (serve's default: 4)")
     args = parser.parse_args()
@@ -241,15 +248,19 @@ def main() -> int:
                     answer.raise_for_status()
                 if any(rows(answer) != rows(answers[0]) for answer in answers[1:]):
                     raise RuntimeError(f"the servers disagree on the {name} query")
-                for server, base in targets.items():
-                    url = f"{base}?query={quote(query)}"
+                urls = {server: f"{base}?query={quote(query)}" for server, base in targets.items()}
+                for url in urls.values():
                     wait_idle(roots)
                     # Warm up with as many connections as the comgraph workers have threads,
                     # so each worker forks every query child it can use (see the docstring).
                     wrk(url, max(connections, WORKERS * args.threads), 3)
-                    wait_idle(roots)
-                    loads.append(os.getloadavg()[0])
-                    results[name][server] = wrk(url, connections, args.seconds)
+                rounds: dict[str, list[dict[str, float]]] = {server: [] for server in urls}
+                for _ in range(args.rounds):  # interleaved: a drift of the machine hits all
+                    for server, url in urls.items():
+                        wait_idle(roots)
+                        loads.append(os.getloadavg()[0])
+                        rounds[server].append(wrk(url, connections, args.seconds))
+                results[name] = rounds
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -257,19 +268,25 @@ def main() -> int:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
-    print(f"\n{'query':6} {'server':17} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  ratio (target)")
+    print(f"\n{'query':6} {'server':17} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  "
+          "ratio: median of the rounds [each round] (target)")
     summary = {"triples": args.triples, "seconds": args.seconds, "store": args.store,
-               "threads_per_worker": args.threads,
+               "rounds": args.rounds, "threads_per_worker": args.threads,
                "load_average_at_start_of_runs": loads, "results": results, "ratios": {}}
     for name, by_server in results.items():
         summary["ratios"][name] = {}
-        for server, r in by_server.items():
+        for server, runs in by_server.items():
             tail = ""
             if server != "oxigraph":
-                ratio = r["rps"] / by_server["oxigraph"]["rps"]
-                summary["ratios"][name][server] = ratio
-                tail = f"  {ratio:.2f}x (>= {TARGETS[name]}x)"
-            print(f"{name:6} {server:17} {r['rps']:9.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f}{tail}")
+                each = [run["rps"] / base["rps"]
+                        for run, base in zip(runs, by_server["oxigraph"], strict=True)]
+                ratio = statistics.median(each)
+                summary["ratios"][name][server] = {"median": ratio, "rounds": each}
+                tail = (f"  {ratio:.2f}x [{' '.join(f'{x:.2f}' for x in each)}]"
+                        f" (>= {TARGETS[name]}x)")
+            rps, p50, p99 = (statistics.median(run[key] for run in runs)
+                             for key in ("rps", "p50_ms", "p99_ms"))
+            print(f"{name:6} {server:17} {rps:9.1f} {p50:8.2f} {p99:8.2f}{tail}")
         summary["ratios"][name]["target"] = TARGETS[name]
     print("comgraph-gunicorn is the issue's stated measurement; comgraph-granian is an additional option")
     print(f"store: {args.store}; {args.threads} threads per worker; "

@@ -71,3 +71,30 @@ def test_a_forked_worker_gets_its_own_flushing_thread(tmp_path) -> None:
                     os._exit(0)
             os.waitpid(child, 0)
     assert path.read_text().splitlines() == ["from the master", "from the worker"]
+
+
+def test_comgraph_serves_access_lines_go_straight_to_the_batch(monkeypatch) -> None:
+    from comgraph.app import create_app, ops
+
+    from comgraph.store import open_store
+
+    access = logging.getLogger("comgraph.access")
+    monkeypatch.setattr(access, "handlers", list(access.handlers))
+    monkeypatch.setattr(access, "propagate", access.propagate)
+    monkeypatch.setattr(ops, "_access_sink", None)
+    stream = io.StringIO()
+    ops.configure_serve_logging(stream)
+    handler = access.handlers[0]
+    try:
+        assert access.handlers == [handler] and isinstance(handler, BufferedLineHandler)
+        assert ops._access_sink == handler.write_line
+        client = create_app({"STORE": open_store("oxigraph:"), "TESTING": True}).test_client()
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200  # fast path
+        assert client.get("/healthz").status_code == 200  # Flask's hook
+        assert stream.getvalue() == ""  # waiting in the batch
+    finally:
+        handler.close()
+    entries = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["endpoint"], e["status"]) for e in entries] == [("sparql.endpoint", 200),
+                                                                ("ops.healthz", 200)]
+    assert entries[0]["rows"] == 1 and len(entries[0]["query_hash"]) == 16
