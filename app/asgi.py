@@ -4,7 +4,7 @@
 gunicorn's master forks and supervises the workers, and each worker reads HTTP with uvicorn
 (httptools, a C parser, on uvloop) instead of gunicorn's own Python parser, which alone cost
 more CPU per request than the Oxigraph server spends on a whole cheap query (see
-docs/sparql-service.md, "Performance").
+docs/sparql-service.md, "Benchmark").
 
 :class:`ComgraphASGI` answers a plain GET query on ``/sparql`` (``sparql.plain_query``, the
 same fast path that sits in front of Flask for WSGI servers) itself. A query the store
@@ -12,9 +12,9 @@ evaluates in the calling thread (``Store.evaluates_inline``: one triple pattern,
 scan) runs on the event loop for at most ``INLINE_BUDGET``; any other query, or one that needs
 longer, runs on a thread pool, so the event loop goes on reading other requests while it
 runs. Its time limit holds as everywhere else (the store stops it, or kills the child it runs
-in). Every other
-request goes to the Flask app through a2wsgi's WSGI bridge, with its own thread pool, so a
-long Graph Store upload or a streamed CONSTRUCT is served as under any WSGI server.
+in). Every other request goes to the Flask app through a2wsgi's WSGI bridge, with its own
+thread pool, so a long Graph Store upload or a streamed CONSTRUCT is served as under any WSGI
+server.
 
 A gunicorn command line for a store on disk or a remote engine::
 
@@ -169,22 +169,31 @@ class _CoalescingTransport:
     and the body in a second write: two system calls and two TCP segments for every small
     answer, and the client woken twice. Joined, a small answer costs one (measured with a
     constant-body app under the same gunicorn: a third more requests per second). Order is
-    kept; what waits is written before the transport is closed.
+    kept; what waits is written before the transport is closed. Once ``FLUSH_AT`` bytes wait
+    they are written at once: a streamed answer's chunks are sent without a turn of the loop in
+    between, and only what reaches the transport makes uvicorn's flow control wait for the
+    client, so without this a whole big answer would be joined in memory first.
     """
 
-    __slots__ = ("_transport", "_loop", "_pending")
+    FLUSH_AT = 1 << 16
+
+    __slots__ = ("_transport", "_loop", "_pending", "_size")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
         self._transport, self._loop = transport, loop
         self._pending: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
         if not self._pending:
             self._loop.call_soon(self._flush)
         self._pending.append(data)
+        self._size += len(data)
+        if self._size >= self.FLUSH_AT:
+            self._flush()
 
     def _flush(self) -> None:
-        pending, self._pending = self._pending, []
+        pending, self._pending, self._size = self._pending, [], 0
         if pending and not self._transport.is_closing():
             self._transport.write(b"".join(pending))
 

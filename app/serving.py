@@ -5,8 +5,8 @@ forks the workers from it, so they share the loaded store's pages until they wri
 
 * **gunicorn** (the default): gunicorn's master supervises ``N`` uvicorn workers
   (:class:`comgraph.app.asgi.Worker`), which read HTTP in C (httptools on uvloop) and serve
-  :class:`comgraph.app.asgi.ComgraphASGI`: plain GET queries evaluated on a thread pool,
-  everything else through the WSGI bridge to Flask.
+  :class:`comgraph.app.asgi.ComgraphASGI`: plain GET queries answered on the event loop
+  (lookups) or a thread pool, everything else through the WSGI bridge to Flask.
 * **granian**: HTTP in Rust (hyper/tokio), the Flask app called as WSGI from a pool of Python
   threads in each worker.
 

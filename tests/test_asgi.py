@@ -118,3 +118,46 @@ def test_everything_else_reaches_flask_with_the_same_answers(app) -> None:
     refused = call(served, "POST", "/sparql", None, [(b"content-type", b"application/sparql-update")],
                    f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }}".encode())
     assert refused[0] == 401
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"extra {name}"
+
+
+def test_writes_in_one_loop_turn_go_out_as_one_and_a_big_stream_is_not_held() -> None:
+    async def scenario() -> tuple[_Transport, list[list[bytes]]]:
+        real = _Transport()
+        joined = asgi._CoalescingTransport(real, asyncio.get_running_loop())
+        seen = []
+        joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        joined.write(b"body")
+        seen.append(list(real.writes))  # nothing yet: both wait for the end of this turn
+        await asyncio.sleep(0)
+        seen.append(list(real.writes))
+        chunk = b"x" * (1 << 15)
+        for _ in range(5):  # a streamed answer: no turn of the loop between its chunks
+            joined.write(chunk)
+        seen.append([len(w) for w in real.writes])
+        joined.write(b"tail")
+        assert joined.get_extra_info("peername") == "extra peername"  # the rest is delegated
+        joined.close()
+        return real, seen
+
+    real, seen = asyncio.run(scenario())
+    assert seen[0] == [] and seen[1] == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
+    assert seen[2] == [len(seen[1][0]), 1 << 16, 1 << 16]  # written as soon as 64 KB wait
+    assert real.writes[-1] == b"x" * (1 << 15) + b"tail" and real.closed  # close writes the rest
