@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         validation,
         views,
     )
+    from comgraph.app.protocol import BodyOfUnknownLength
 
     app.register_blueprint(home.bp)
     app.register_blueprint(ops.bp)
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
+    app.wsgi_app = BodyOfUnknownLength(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from a2wsgi import WSGIMiddleware
+from comgraph.app.query_guard import needs_parse
 from comgraph.app.sparql import OverBudget, answer_plain_query, plain_query
 from flask import Flask
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -55,7 +56,7 @@ class ComgraphASGI:
     def __init__(self, app: Flask, threads: int = DEFAULT_THREADS):
         self.app = app
         self.threads = max(1, threads)
-        self.wsgi = WSGIMiddleware(_input_terminated(app), workers=self.threads)  # type: ignore[arg-type]
+        self.wsgi = WSGIMiddleware(app, workers=self.threads)  # type: ignore[arg-type]
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
 
@@ -97,10 +98,11 @@ class ComgraphASGI:
             scheme=scope.get("scheme", "http"), origin=origin, remote=client[0] if client else None,
             started=time.perf_counter())
         answer = None
-        if self.app.config["STORE"].evaluates_inline(taken[0]):
+        if self.app.config["STORE"].evaluates_inline(taken[0]) and not needs_parse(taken[0]):
             # A lookup answered by one index scan costs less than handing it to a thread
             # (measured: about half the CPU per request), so it runs here, on the event loop,
-            # for at most INLINE_BUDGET; a scan that needs longer starts again on a thread.
+            # for at most INLINE_BUDGET; a scan that needs longer starts again on a thread. A
+            # text the guard must parse (a helper process's round trip) goes to a thread.
             try:
                 answer = answer_it(budget=INLINE_BUDGET)
             except OverBudget:
@@ -124,21 +126,6 @@ class ComgraphASGI:
             if close is not None:
                 close()
         return True
-
-
-def _input_terminated(app: Flask) -> Callable[..., Any]:
-    """The Flask app, told that ``wsgi.input`` ends where the request body ends.
-
-    a2wsgi's input stream does (it reads the body from the ASGI server until its last part),
-    but it does not say so, and without a Content-Length (a chunked upload) werkzeug then reads
-    no body at all: a chunked form POST would lose its ``query``. gunicorn's own workers set
-    the flag for chunked requests.
-    """
-    def app_with_terminated_input(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        environ["wsgi.input_terminated"] = True
-        return app(environ, start_response)
-
-    return app_with_terminated_input
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -187,6 +187,17 @@ def _finish(response: Response) -> Response:
     return response
 
 
+#: The most of a query's text the slow-query log keeps (the hash names the whole of it): a
+#: 16 MiB query must not become a 16 MiB log line.
+SLOW_LOG_QUERY_CHARS = 2000
+
+
+def _shortened(query: str | None) -> str | None:
+    if query is None or len(query) <= SLOW_LOG_QUERY_CHARS:
+        return query
+    return f"{query[:SLOW_LOG_QUERY_CHARS]}… [{len(query) - SLOW_LOG_QUERY_CHARS} more characters]"
+
+
 def record_request(app: Any, *, method: str, path: str, endpoint: str, status: int, elapsed: float,
                    query_hash: str | None, rows: int | None, remote: str | None,
                    query: str | None) -> None:
@@ -213,7 +224,7 @@ def record_request(app: Any, *, method: str, path: str, endpoint: str, status: i
     if query is not None and elapsed >= app.config["SLOW_QUERY_SECONDS"]:
         slow_log.warning(json.dumps({
             "time": utc_timestamp(), "duration_ms": duration_ms, "status": status,
-            "query_hash": query_hash, "rows": rows, "query": query,
+            "query_hash": query_hash, "rows": rows, "query": _shortened(query),
         }))
 
 

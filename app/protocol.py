@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -211,16 +210,6 @@ def query_form(sparql: str) -> str:
     return "SELECT"
 
 
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-def unescape_codepoints(text: str) -> str:
-    r"""SPARQL lets ``\u0053ERVICE`` stand for ``SERVICE`` anywhere; checks see the real text."""
-    if "\\u" not in text and "\\U" not in text:
-        return text
-    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-
-
 # -- spooling with a row cap, then streaming -------------------------------------------------
 
 
@@ -403,3 +392,46 @@ def add_using_clauses(update: str, using: list[str], using_named: list[str]) -> 
     for position in reversed(inserts):
         update = update[:position] + clause + " " + update[position:]
     return update
+
+
+# -- request bodies of unknown length --------------------------------------------------------
+
+
+class BodyOfUnknownLength:
+    """WSGI middleware: a body sent without a Content-Length (chunked) is read here, up to one
+    byte more than ``MAX_CONTENT_LENGTH``, and given to the app as a body with a length.
+
+    werkzeug caps such a body by reading at most the limit and stopping there, silently: an
+    update or a Graph Store upload over the cap would be cut, and its first part written. Read
+    whole first, a body over the limit carries a Content-Length over it, so werkzeug refuses it
+    with 413 when the app reads it, exactly as a body with a Content-Length, under every server
+    (werkzeug's, gunicorn's uvicorn workers through a2wsgi, granian). Nothing of it is used.
+    """
+
+    def __init__(self, app: Any, wsgi_app: Callable[..., Any]):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if not environ.get("CONTENT_LENGTH") and (
+                "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+                or environ.get("wsgi.input_terminated")):
+            limit = self.app.config.get("MAX_CONTENT_LENGTH") or (16 << 20)
+            spool = tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)
+            source, size = environ["wsgi.input"], 0
+            while size <= limit:
+                chunk = source.read(min(CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                spool.write(chunk)
+                size += len(chunk)
+            spool.seek(0)
+            environ["wsgi.input"] = spool
+            environ["CONTENT_LENGTH"] = str(size)
+            environ.pop("wsgi.input_terminated", None)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            try:
+                return self.wsgi_app(environ, start_response)
+            finally:
+                spool.close()
+        return self.wsgi_app(environ, start_response)

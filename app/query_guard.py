@@ -1,107 +1,99 @@
-"""Refuse, before evaluation, the parts of SPARQL that make a server fetch from the network.
+"""Refuse, before evaluation, what would make a server reach outside the store or crash an engine.
 
 ``SERVICE`` and ``LOAD`` make pyoxigraph (and most engines) send real HTTP requests, and there
 is no switch to turn that off; ``FROM`` / ``FROM NAMED`` on an IRI that is not a graph in the
-store makes some engines dereference it. So the endpoint refuses them with a 400 that names the
-clause, unless the configuration allows them.
+store makes some engines dereference it; about 1,000 nested groups overflow the Oxigraph
+server's stack. So the endpoint refuses them with a 400 that names the clause, unless the
+configuration allows them.
 
-A quick look comes first: if none of the three words occurs anywhere in the text (in any letter
-case, after ``\\u`` escapes are decoded), nothing more is done; if they occur only inside
-strings, IRIs and comments, the query cannot use them and no parser runs (this keeps the cheap
-path cheap). Otherwise rdflib's SPARQL parser builds the tree and the walk finds every
-``ServiceGraphPattern``, ``Load`` and ``DatasetClause``, nested or not, in any letter case,
-``SILENT`` or not. The quick look depends on the text alone and is memoised per text; the
-check that follows it never is.
+Every refusal is decided on a real parse of the very text that will be executed
+(:mod:`comgraph.sparql_parse`: rdflib's parser in helper processes, within the operation's time
+limit), never on a scan of it. The one shortcut is sound by construction: when none of the words
+SERVICE, LOAD and FROM occurs anywhere in the text, in any letter case, after ``\\u`` escapes are
+decoded (as the engine decodes them first), and the text holds fewer opening brackets of any kind
+than the nesting limit, no parse can find a reason to refuse, so none runs. Anything else is
+parsed, and what cannot be parsed is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+import re
+import time
+from collections.abc import Callable
 
-from comgraph.app.protocol import ProtocolError, keywords, memo_short_texts, unescape_codepoints
+from comgraph.app.protocol import ProtocolError, memo_short_texts
 
-_RISKY = {"SERVICE", "LOAD", "FROM"}
-_RISKY_LOWER = tuple(word.lower() for word in _RISKY)
+from comgraph.sparql_parse import MAX_NESTING, ParseRefused, pool
+
+_RISKY_LOWER = ("service", "load", "from")
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[str]],
+                  deadline: float, base_iri: str | None = None,
                   allow_service: bool = False, allow_load: bool = False,
                   allow_remote_from: bool = False) -> None:
-    """Raise ProtocolError(400) when the request would reach outside the store."""
-    found = risky_keywords(sparql)
-    if not found:
+    """Raise ProtocolError(400) when the operation would reach outside the store, is nested
+    too deeply, or cannot be parsed before ``deadline`` (a ``time.monotonic()`` value)."""
+    if not needs_parse(sparql):
         return
-    text = unescape_codepoints(sparql)
-    tree = _parse(text, update)
-    for node in _walk(tree):
-        name = getattr(node, "name", None)
-        if name == "ServiceGraphPattern" and not allow_service:
-            raise ProtocolError(400, f"SERVICE <{node.get('term')}> is refused: this endpoint does "
-                                     "not make requests to other endpoints (federated query is off)")
-        if name == "Load" and not allow_load:
-            raise ProtocolError(400, f"LOAD <{node.get('iri')}> is refused: this endpoint does not "
-                                     "fetch data from the network; use the Graph Store Protocol "
-                                     "(PUT or POST /data) to send data")
-    if "FROM" in found and not allow_remote_from and not update:
-        _check_dataset(tree, known_graphs)
+    kind = "update" if update else "query"
+    try:
+        outline = pool().outline(decode_codepoints(sparql), update=update, deadline=deadline,
+                                 base=base_iri)
+    except ParseRefused as refused:
+        if refused.kind == "syntax":
+            raise ProtocolError(400, f"malformed {kind}: {refused.message}") from None
+        if refused.kind == "time":
+            limit = max(deadline - time.monotonic(), 0)
+            raise ProtocolError(400, f"the {kind} was refused: {refused.message}"
+                                     + (f" ({limit:.1f} s were left)" if limit else "")) from None
+        raise ProtocolError(400, f"the {kind} was refused: {refused.message}") from None
+    if outline.services and not allow_service:
+        raise ProtocolError(400, f"SERVICE <{outline.services[0]}> is refused: this endpoint does "
+                                 "not make requests to other endpoints (federated query is off)")
+    if outline.loads and not allow_load:
+        raise ProtocolError(400, f"LOAD <{outline.loads[0]}> is refused: this endpoint does not "
+                                 "fetch data from the network; use the Graph Store Protocol "
+                                 "(PUT or POST /data) to send data")
+    if (outline.from_default or outline.from_named) and not allow_remote_from and not update:
+        graphs = known_graphs()
+        for which, iris in (("FROM", outline.from_default), ("FROM NAMED", outline.from_named)):
+            for iri in iris:
+                if iri not in graphs:
+                    raise ProtocolError(400, f"{which} <{iri}> is refused: it is not a graph in "
+                                             "this store, and this endpoint does not fetch "
+                                             "graphs from the network")
 
 
 @memo_short_texts
-def risky_keywords(sparql: str) -> frozenset[str]:
-    """Which of SERVICE, LOAD and FROM occur in ``sparql`` as keywords (outside strings, IRIs
-    and comments, after ``\\u`` escapes are decoded): the quick look.
-
-    Memoised, since it depends on the text alone. What is memoised is only this look, never a
-    verdict: a text that has one of the words is parsed and checked on every request, against
-    the configuration and the store's graphs at that moment.
-    """
-    text = unescape_codepoints(sparql)
+def needs_parse(sparql: str) -> bool:
+    """Whether a parse could find a reason to refuse ``sparql``: one of SERVICE, LOAD and FROM
+    occurs somewhere in it (in any letter case, after ``\\u`` escapes are decoded), or it has
+    as many opening brackets as the nesting limit. Memoised: it depends on the text alone, and
+    it only ever says "parse"; the verdict comes from the parse, on every request."""
+    text = decode_codepoints(sparql)
     lowered = text.lower()
-    if not any(word in lowered for word in _RISKY_LOWER):
-        return frozenset()  # none of the words occurs anywhere, so none occurs as a keyword
-    return frozenset(word for word, *_ in keywords(text) if word in _RISKY)
+    if any(word in lowered for word in _RISKY_LOWER):
+        return True
+    return text.count("{") + text.count("(") + text.count("[") >= MAX_NESTING
 
 
-def _parse(text: str, update: bool) -> Any:
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+def decode_codepoints(text: str) -> str:
+    r"""Decode ``\uXXXX`` and ``\UXXXXXXXX`` everywhere, as SPARQL does before it parses
+    (``\u0053ERVICE`` is ``SERVICE``). An escape of no Unicode scalar value (past U+10FFFF, or
+    a surrogate) is a 400 that says where it is."""
+    if "\\u" not in text and "\\U" not in text:
+        return text
 
-    try:
-        return parseUpdate(text) if update else parseQuery(text)
-    except ParseException as exc:
-        raise ProtocolError(400, f"malformed {'update' if update else 'query'} at line "
-                                 f"{exc.lineno}, column {exc.col}: {exc.msg}") from None
-    except Exception as exc:  # noqa: BLE001 - rdflib raises assorted errors on odd input
-        raise ProtocolError(400, f"the {'update' if update else 'query'} could not be checked "
-                                 f"for SERVICE, LOAD and FROM: {exc}") from None
+    def decode(match: re.Match[str]) -> str:
+        value = int(match.group(1) or match.group(2), 16)
+        if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            raise ProtocolError(400, f"malformed operation at line {line}, column {column}: "
+                                     f"{match.group()} is not a Unicode character (code points "
+                                     "go up to U+10FFFF, surrogates excluded)")
+        return chr(value)
 
-
-def _check_dataset(tree: Any, known_graphs: Callable[[], set[str]]) -> None:
-    from rdflib.plugins.sparql.algebra import translatePrologue
-
-    prologue = translatePrologue(tree[0], None)
-    query = tree[1]
-    # rdflib leaves a non-list placeholder when there is no dataset clause at all
-    clauses = [c for c in (query.get("datasetClause") or []) if isinstance(c, dict)]
-    if not clauses:
-        return
-    graphs = known_graphs()
-    for clause in clauses:
-        which = "FROM NAMED" if "named" in clause else "FROM"
-        iri = str(prologue.absolutize(clause["named"] if which == "FROM NAMED" else clause["default"]))
-        if iri not in graphs:
-            raise ProtocolError(400, f"{which} <{iri}> is refused: it is not a graph in this store, "
-                                     "and this endpoint does not fetch graphs from the network")
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    """Every node of rdflib's parse tree (CompValues are dicts, ParseResults are lists)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            yield item
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
-            stack.extend(list(item))
+    return _CODEPOINT.sub(decode, text)

@@ -213,15 +213,19 @@ def execute_query(app: Any, store: Any, text: str, *, limit: float, dataset: dic
         budgeted = False
     candidates, kind = _candidates(query_form(text))
     media, fmt = choose(candidates, kind)
+    deadline = time.monotonic() + limit  # the check's parse is inside the time limit too
     check_request(text, update=False, known_graphs=lambda: {x.value for x in store.graphs()},
+                  deadline=deadline, base_iri=base_iri,
                   allow_service=config["SPARQL_ALLOW_SERVICE"],
                   allow_remote_from=config["SPARQL_ALLOW_REMOTE_FROM"])
     cap = config["SPARQL_MAX_ROWS"]
-    deadline = time.monotonic() + limit
     m = app.extensions["comgraph.metrics"]
     with note_query(m) as outcome:
         try:
-            result = store.query(text, timeout=limit, base_iri=base_iri, **dataset)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout("the query's time limit ran out while it was checked")
+            result = store.query(text, timeout=left, base_iri=base_iri, **dataset)
             if isinstance(result, ox.QueryBoolean):
                 spooled = None
             elif is_solutions(result):
@@ -475,13 +479,18 @@ def _run_update(text: str, params: MultiDict) -> Response:
     config = current_app.config
     g.query_hash = query_hash(text)
     g.query_text = text
-    check_request(text, update=True, known_graphs=lambda: set(),
-                  allow_service=config["SPARQL_ALLOW_SERVICE"], allow_load=config["SPARQL_ALLOW_LOAD"])
     using, using_named = params.getlist("using-graph-uri"), params.getlist("using-named-graph-uri")
     if using or using_named:
         text = add_using_clauses(text, using, using_named)
+    # What is checked is what is executed: the text with the USING clauses written in.
+    limit = _time_limit(params)
+    deadline = time.monotonic() + limit
+    check_request(text, update=True, known_graphs=lambda: set(), deadline=deadline,
+                  base_iri=request.base_url, allow_service=config["SPARQL_ALLOW_SERVICE"],
+                  allow_load=config["SPARQL_ALLOW_LOAD"])
     try:
-        store.update(text, base_iri=request.base_url, timeout=_time_limit(params))
+        store.update(text, base_iri=request.base_url,
+                     timeout=max(deadline - time.monotonic(), 0.001))
     except QueryError as exc:
         raise ProtocolError(400, f"malformed update: {exc}") from None
     except QueryTimeout as exc:
