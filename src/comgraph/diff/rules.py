@@ -293,8 +293,9 @@ def _tenure_headline(sides: Sides, key, old_now, new_now, since) -> str:
     role = sides.label(key[0])
     if not new_now:
         return f"{role}: no longer held (was {_names(sides, old_now)})"
-    was = f" (was {_names(sides, old_now)})" if old_now else ""
-    return f"{role}: now held by {_names(sides, new_now)}{was}{_from(since or _earliest_start(new_now))}"
+    if not old_now:
+        return f"{role}: now held by {_names(sides, new_now)}{_from(_earliest_start(new_now))}"
+    return f"{role}: now held by {_names(sides, new_now)} (was {_names(sides, old_now)}){_from(since)}"
 
 
 def _tenure_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:

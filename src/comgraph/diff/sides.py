@@ -13,8 +13,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from pyoxigraph import RdfFormat
-from rdflib import Dataset, Graph
+from pyoxigraph import RdfFormat, parse, serialize
+from rdflib import Graph
 
 from comgraph.sources import expand_data_paths
 from comgraph.store import LoadError, Store, StoreError, open_store
@@ -75,9 +75,8 @@ def _as_rdflib(store: Store) -> Graph:
         store.dump(buffer, RdfFormat.N_QUADS)
     except StoreError as exc:
         raise SideError(f"{store.url}: {exc}") from None
-    dataset = Dataset()
-    dataset.parse(data=buffer.getvalue(), format="nquads")
-    graph = Graph()
-    for s, p, o, _g in dataset.quads((None, None, None, None)):
-        graph.add((s, p, o))
-    return graph
+    # The graph names are dropped here, by pyoxigraph, so rdflib reads plain N-Triples.
+    triples = io.BytesIO()
+    serialize((quad.triple for quad in parse(buffer.getvalue(), RdfFormat.N_QUADS)), triples,
+              RdfFormat.N_TRIPLES)
+    return Graph().parse(data=triples.getvalue(), format="nt")
