@@ -385,3 +385,9 @@ def test_a_remote_store_url_as_a_side(oxigraph_server, tmp_path) -> None:
 def test_usage_errors_exit_2(args) -> None:
     result = diff(*args, str(DEMO)) if args else diff(str(DEMO))
     assert result.exit_code == 2
+
+
+def test_a_side_that_does_not_exist_exits_2_naming_it(tmp_path) -> None:
+    result = diff(str(DEMO), str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert f"comgraph: {tmp_path / 'nowhere'}: no such file or folder" in result.output

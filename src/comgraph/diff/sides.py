@@ -47,6 +47,10 @@ def read_side(spec: str) -> Graph:
             raise SideError(str(exc)) from None
     else:
         store = open_store("oxigraph:")
+        missing = [p for p in side_paths(spec) if not Path(p).exists()]
+        if missing:
+            store.close()
+            raise SideError(f"{missing[0]}: no such file or folder")
         paths = expand_data_paths(side_paths(spec))
         try:
             if paths:
