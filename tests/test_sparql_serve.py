@@ -85,7 +85,7 @@ def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
         try:
             if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         if time.monotonic() > deadline:
             process.kill()
