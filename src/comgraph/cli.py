@@ -495,5 +495,8 @@ def docs_command(out_dir: str) -> None:
     click.echo(str(html))
 
 
+main.add_command(__import__("comgraph.diff.command", fromlist=["diff"]).diff)  # issue 14
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,605 @@
+"""The phrasing rules: which changed triples mean what, in words a manager reads.
+
+Each rule looks at one kind of governance fact (role tenures, RACI assignments, obligations,
+targets, ownership shares, memberships of the relationship and of its team) on both sides,
+writes sentences, and claims the changed triples those sentences explain. Whatever no rule
+claims is left for the report's "other changes", so nothing is silently dropped.
+
+The rules navigate the two canonical rdflib graphs (``rdflib.compare.to_canonical_graph``)
+rather than querying the stores: there a blank node has the same label on both sides when its
+content is the same, so the sets of removed and added triples and the graphs agree.
+
+Facts with a history (tenures, assignments, shares, memberships) are compared as timelines:
+what is in force from the latest start date on each side. A change there is one sentence ("now
+held by Ana Silva (was João Costa) from 2026-09-01") however it was written, by editing a
+holder in place or by ending one tenure and starting another. Changes to the dates of the
+other spells get a sentence each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
+
+from comgraph.diff.model import Change, Triple
+from comgraph.namespaces import compact
+
+CG = Namespace("https://w3id.org/comgraph/ns#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
+
+#: Triples that only name or type a thing: a sentence that introduces a new person or
+#: organisation by its label explains them.
+NAMING = {RDF.type, RDFS.label, SKOS.prefLabel}
+
+
+class Sides:
+    """The two canonical graphs, the triples that differ, and how to name things."""
+
+    def __init__(self, old: Graph, new: Graph, vocab: Graph):
+        self.old, self.new, self.vocab = old, new, vocab
+        old_set, new_set = set(old), set(new)
+        self.removed: set[Triple] = old_set - new_set
+        self.added: set[Triple] = new_set - old_set
+        self._removed_by_subject: dict[Node, set[Triple]] = defaultdict(set)
+        self._added_by_subject: dict[Node, set[Triple]] = defaultdict(set)
+        self._removed_by_object: dict[Node, set[Triple]] = defaultdict(set)
+        self._added_by_object: dict[Node, set[Triple]] = defaultdict(set)
+        for t in self.removed:
+            self._removed_by_subject[t[0]].add(t)
+            self._removed_by_object[t[2]].add(t)
+        for t in self.added:
+            self._added_by_subject[t[0]].add(t)
+            self._added_by_object[t[2]].add(t)
+
+    # -- what changed ------------------------------------------------------------------
+
+    def changed(self, node: Node) -> bool:
+        return node in self._removed_by_subject or node in self._added_by_subject
+
+    def is_new(self, node: Node) -> bool:
+        """Described in NEW and not at all in OLD."""
+        return node in self._added_by_subject and (node, None, None) not in self.old
+
+    def is_gone(self, node: Node) -> bool:
+        """Described in OLD and not at all in NEW."""
+        return node in self._removed_by_subject and (node, None, None) not in self.new
+
+    def about(self, node: Node, predicates: Iterable[Node] | None = None) -> Change:
+        """The changed triples with ``node`` as subject (with one of ``predicates``, if given)."""
+        keep = set(predicates) if predicates is not None else None
+        return Change("", "",
+                      {t for t in self._removed_by_subject.get(node, ()) if keep is None or t[1] in keep},
+                      {t for t in self._added_by_subject.get(node, ()) if keep is None or t[1] in keep})
+
+    def pointing_at(self, node: Node) -> Change:
+        return Change("", "", set(self._removed_by_object.get(node, ())),
+                      set(self._added_by_object.get(node, ())))
+
+    def typed(self, rdf_type: URIRef) -> set[Node]:
+        return set(self.old.subjects(RDF.type, rdf_type)) | set(self.new.subjects(RDF.type, rdf_type))
+
+    # -- naming things -----------------------------------------------------------------
+
+    def label(self, node: Node | None) -> str:
+        if node is None:
+            return "(none)"
+        if isinstance(node, Literal):
+            return str(node)
+        for graph in (self.new, self.old, self.vocab):
+            for predicate in (RDFS.label, SKOS.prefLabel):
+                labels = list(graph.objects(node, predicate))
+                if labels:
+                    return str(min(labels, key=_language_preference))
+        if isinstance(node, BNode):
+            return "(a blank node)"
+        return compact(str(node))
+
+    def notation(self, node: Node | None) -> str:
+        for graph in (self.new, self.old, self.vocab):
+            value = graph.value(node, SKOS.notation) if node is not None else None
+            if value is not None:
+                return str(value)
+        return self.label(node)
+
+
+def _language_preference(label: Node) -> tuple[int, str]:
+    lang = getattr(label, "language", None)
+    return (0 if lang in (None, "en") else 1 if lang and lang.startswith("en") else 2, str(label))
+
+
+def value(graph: Graph, node: Node, predicate: URIRef) -> Node | None:
+    return graph.value(node, predicate, any=True)
+
+
+def text_of(literal: Node | None) -> str | None:
+    return None if literal is None else str(literal)
+
+
+# -- timelines: tenures, assignments, shares, memberships ------------------------------------
+
+
+@dataclass(frozen=True)
+class Spell:
+    """One fact that holds over an interval: a tenure, an assignment, a share, a membership."""
+
+    node: Node
+    value: tuple[Node, ...]
+    start: str | None
+    end: str | None
+
+    def covers(self, day: str) -> bool:
+        return (self.start or "") <= day and (self.end is None or self.end >= day)
+
+
+def in_force(spells: list[Spell]) -> tuple[str | None, list[Spell]]:
+    """The latest start date and the spells in force on it: what holds "from now on"."""
+    if not spells:
+        return None, []
+    latest = max(s.start or "" for s in spells)
+    return latest or None, [s for s in spells if s.covers(latest)]
+
+
+def period(spell: Spell) -> str:
+    if spell.start and spell.end:
+        return f"from {spell.start} to {spell.end}"
+    if spell.start:
+        return f"from {spell.start}"
+    if spell.end:
+        return f"until {spell.end}"
+    return "with no dates"
+
+
+def period_change(old: Spell, new: Spell) -> str:
+    if old.start == new.start:
+        return f"now ends {new.end or 'open-ended'} (was {old.end or 'open-ended'})"
+    if old.end == new.end:
+        return f"now starts {new.start or 'undated'} (was {old.start or 'undated'})"
+    return f"now runs {period(new)} (was {period(old)})"
+
+
+@dataclass
+class Timeline:
+    """How one rule reads a kind of spell, and how it words a change in it."""
+
+    kind: str
+    rdf_type: URIRef
+    #: The group a spell belongs to (a role, a responsibility and party, an asset...), or None
+    #: for nodes of the type that the rule is not about.
+    key: Callable[[Graph, Node], tuple[Node, ...] | None]
+    value: Callable[[Graph, Node], tuple[Node, ...]]
+    #: Predicates whose changes the sentences explain, on spells that exist on both sides.
+    predicates: frozenset[URIRef]
+    #: (sides, key, old spells in force, new spells in force, since) -> sentence
+    headline: Callable[[Sides, tuple[Node, ...], list[Spell], list[Spell], str | None], str]
+    #: (sides, key, old spell or None, new spell or None) -> sentence about one spell's dates
+    spell_text: Callable[[Sides, tuple[Node, ...], Spell | None, Spell | None], str]
+
+    def spells(self, graph: Graph, nodes: Iterable[Node]) -> list[Spell]:
+        return [Spell(n, self.value(graph, n), text_of(value(graph, n, CG.startDate)),
+                      text_of(value(graph, n, CG.endDate))) for n in nodes]
+
+    def groups(self, sides: Sides, graph: Graph) -> dict[tuple[Node, ...], list[Node]]:
+        found: dict[tuple[Node, ...], list[Node]] = defaultdict(list)
+        for node in graph.subjects(RDF.type, self.rdf_type):
+            key = self.key(graph, node)
+            if key is not None:
+                found[key].append(node)
+        return found
+
+    def __call__(self, sides: Sides) -> list[Change]:
+        old_groups, new_groups = self.groups(sides, sides.old), self.groups(sides, sides.new)
+        keys = {k for groups in (old_groups, new_groups) for k, nodes in groups.items()
+                if any(sides.changed(n) for n in nodes)}
+        changes = []
+        for key in sorted(keys, key=lambda k: [sides.label(n) for n in k]):
+            changes += self._compare(sides, key, self.spells(sides.old, old_groups.get(key, [])),
+                                     self.spells(sides.new, new_groups.get(key, [])))
+        return changes
+
+    def _compare(self, sides: Sides, key: tuple[Node, ...], old: list[Spell],
+                 new: list[Spell]) -> list[Change]:
+        changes: list[Change] = []
+        old_day, old_now = in_force(old)
+        new_day, new_now = in_force(new)
+        covered: set[Node] = set()
+        if {s.value for s in old_now} != {s.value for s in new_now}:
+            since = new_day if new_now and new_day != old_day else None
+            text = self.headline(sides, key, old_now, new_now, since)
+            spells = old_now + new_now
+            covered = {s.node for s in spells}
+            changes.append(self._change(sides, text, spells))
+        rest_old = [s for s in old if s.node not in covered]
+        rest_new = [s for s in new if s.node not in covered]
+        for o, n in _pair(rest_old, rest_new):
+            if o is not None and n is not None and (o.start, o.end) == (n.start, n.end):
+                continue
+            if o is None and n is None:
+                continue
+            text = self.spell_text(sides, key, o, n)
+            changes.append(self._change(sides, text, [s for s in (o, n) if s is not None]))
+        return changes
+
+    def _change(self, sides: Sides, text: str, spells: list[Spell]) -> Change:
+        change = Change(self.kind, text)
+        for spell in spells:
+            whole = sides.is_new(spell.node) or sides.is_gone(spell.node)
+            _merge(change, sides.about(spell.node, None if whole else self.predicates))
+            for mentioned in spell.value:
+                _claim_naming(sides, change, mentioned)
+        return change
+
+
+def _pair(old: list[Spell], new: list[Spell]) -> list[tuple[Spell | None, Spell | None]]:
+    """Match spells across the sides: the same node, else the only one with the same value."""
+    pairs: list[tuple[Spell | None, Spell | None]] = []
+    new_by_node = {s.node: s for s in new}
+    unmatched_old = []
+    for o in old:
+        n = new_by_node.pop(o.node, None)
+        if n is not None and n.value == o.value:
+            pairs.append((o, n))
+        else:
+            unmatched_old.append(o)
+            if n is not None:
+                new_by_node[n.node] = n
+    remaining_new = list(new_by_node.values())
+    for o in unmatched_old:
+        same = [n for n in remaining_new if n.value == o.value]
+        if len(same) == 1 and sum(1 for x in unmatched_old if x.value == o.value) == 1:
+            pairs.append((o, same[0]))
+            remaining_new.remove(same[0])
+        else:
+            pairs.append((o, None))
+    pairs += [(None, n) for n in remaining_new]
+    return pairs
+
+
+def _merge(change: Change, more: Change) -> None:
+    change.removed |= more.removed
+    change.added |= more.added
+
+
+def _claim_naming(sides: Sides, change: Change, node: Node) -> None:
+    """A person or organisation that appears (or disappears) with this change is explained by
+    the sentence that names it: its type and label triples belong to that sentence."""
+    if isinstance(node, Literal):
+        return
+    if sides.is_new(node) or sides.is_gone(node):
+        _merge(change, sides.about(node, NAMING))
+
+
+def _names(sides: Sides, spells: list[Spell], index: int = 0) -> str:
+    names = sorted({sides.label(s.value[index]) for s in spells})
+    return " and ".join(names) if names else "nobody"
+
+
+def _earliest_start(spells: list[Spell]) -> str | None:
+    starts = [s.start for s in spells if s.start]
+    return min(starts) if starts else None
+
+
+def _from(day: str | None) -> str:
+    return f" from {day}" if day else ""
+
+
+# Role tenures: "Service Desk Lead: now held by Ana Silva (was João Costa) from 2026-09-01"
+
+def _tenure_headline(sides: Sides, key, old_now, new_now, since) -> str:
+    role = sides.label(key[0])
+    if not new_now:
+        return f"{role}: no longer held (was {_names(sides, old_now)})"
+    if not old_now:
+        return f"{role}: now held by {_names(sides, new_now)}{_from(_earliest_start(new_now))}"
+    return f"{role}: now held by {_names(sides, new_now)} (was {_names(sides, old_now)}){_from(since)}"
+
+
+def _tenure_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+    role = sides.label(key[0])
+    if old and new:
+        return f"{role}: {sides.label(new.value[0])}'s tenure {period_change(old, new)}"
+    if new:
+        return f"{role}: tenure added for {sides.label(new.value[0])}, {period(new)}"
+    assert old is not None
+    return f"{role}: tenure removed for {sides.label(old.value[0])} ({period(old)})"
+
+
+role_tenures = Timeline(
+    kind="role", rdf_type=CG.RoleTenure,
+    key=lambda g, n: (r,) if (r := value(g, n, CG.ofRole)) is not None else None,
+    value=lambda g, n: (value(g, n, CG.holder),),
+    predicates=frozenset({RDFS.label, CG.ofRole, CG.holder, CG.startDate, CG.endDate}),
+    headline=_tenure_headline, spell_text=_tenure_spell,
+)
+
+
+# RACI letters: "Patch management: MedIT Prime Ltd R → A"
+
+RACI_ORDER = "RACI"
+
+
+def _letters(sides: Sides, spells: list[Spell]) -> str:
+    letters = sorted({sides.notation(s.value[0]) for s in spells},
+                     key=lambda x: (RACI_ORDER.find(x) if x in RACI_ORDER else 9, x))
+    return "/".join(letters) if letters else "none"
+
+
+def _raci_headline(sides: Sides, key, old_now, new_now, since) -> str:
+    responsibility, party = sides.label(key[0]), sides.label(key[1])
+    return (f"{responsibility}: {party} {_letters(sides, old_now)} → {_letters(sides, new_now)}"
+            f"{_from(since)}")
+
+
+def _raci_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+    responsibility, party = sides.label(key[0]), sides.label(key[1])
+    spell = new or old
+    assert spell is not None
+    letter = sides.notation(spell.value[0])
+    if old and new:
+        return f"{responsibility}: {party} {letter} {period_change(old, new)}"
+    if new:
+        return f"{responsibility}: {party} {letter} added, {period(new)}"
+    assert old is not None
+    return f"{responsibility}: {party} {letter} removed ({period(old)})"
+
+
+def _raci_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
+    responsibility, party = value(g, n, CG.responsibility), value(g, n, CG.party)
+    return (responsibility, party) if responsibility is not None and party is not None else None
+
+
+raci_assignments = Timeline(
+    kind="raci", rdf_type=CG.ResponsibilityAssignment, key=_raci_key,
+    value=lambda g, n: (value(g, n, CG.raci),),
+    predicates=frozenset({RDFS.label, CG.responsibility, CG.party, CG.raci, CG.startDate, CG.endDate}),
+    headline=_raci_headline, spell_text=_raci_spell,
+)
+
+
+# Ownership shares: "Store automation toolkit: owned by Atlas IT 60%, Northwind 40% (was ...)"
+
+def _percent(share: Node | None) -> str:
+    try:
+        number = float(str(share)) * 100
+    except (TypeError, ValueError):
+        return f"share {share}"
+    return f"{number:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def _shares(sides: Sides, spells: list[Spell]) -> str:
+    parts = sorted({(sides.label(s.value[0]), _percent(s.value[1])) for s in spells})
+    return ", ".join(f"{owner} {pct}" for owner, pct in parts) if parts else "nobody"
+
+
+def _ownership_headline(sides: Sides, key, old_now, new_now, since) -> str:
+    return (f"{sides.label(key[0])}: owned by {_shares(sides, new_now)} "
+            f"(was {_shares(sides, old_now)}){_from(since)}")
+
+
+def _ownership_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+    spell = new or old
+    assert spell is not None
+    share = f"{sides.label(spell.value[0])}'s {_percent(spell.value[1])} share"
+    if old and new:
+        return f"{sides.label(key[0])}: {share} {period_change(old, new)}"
+    if new:
+        return f"{sides.label(key[0])}: {share} added, {period(new)}"
+    assert old is not None
+    return f"{sides.label(key[0])}: {share} removed ({period(old)})"
+
+
+ownership_shares = Timeline(
+    kind="ownership", rdf_type=CG.Ownership,
+    key=lambda g, n: (a,) if (a := value(g, n, CG.ownedAsset)) is not None else None,
+    value=lambda g, n: (value(g, n, CG.owner), value(g, n, CG.share)),
+    predicates=frozenset({RDFS.label, CG.ownedAsset, CG.owner, CG.share, CG.startDate, CG.endDate}),
+    headline=_ownership_headline, spell_text=_ownership_spell,
+)
+
+
+# Stakeholders joining or leaving the relationship (org:Membership of a cg:Relationship)
+
+def _roles(sides: Sides, spells: list[Spell]) -> str:
+    return _names(sides, spells).lower() if spells else "nothing"
+
+
+def _membership_headline(sides: Sides, key, old_now, new_now, since) -> str:
+    member, where = sides.label(key[0]), sides.label(key[1])
+    if not old_now:
+        return f"{member} joined {where} as {_roles(sides, new_now)}{_from(_earliest_start(new_now))}"
+    if not new_now:
+        return f"{member} left {where} (was {_roles(sides, old_now)})"
+    return f"{member} in {where}: now {_roles(sides, new_now)} (was {_roles(sides, old_now)}){_from(since)}"
+
+
+def _membership_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+    spell = new or old
+    assert spell is not None
+    what = f"{sides.label(key[0])} in {sides.label(key[1])} as {sides.label(spell.value[0]).lower()}"
+    if old and new:
+        return f"{what}: {period_change(old, new)}"
+    if new:
+        return f"{what}: membership added, {period(new)}"
+    assert old is not None
+    return f"{what}: membership removed ({period(old)})"
+
+
+def _relationship_membership_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
+    member, where = value(g, n, ORG.member), value(g, n, ORG.organization)
+    if member is None or where is None or (n, RDF.type, CG.TeamMembership) in g:
+        return None
+    return (member, where) if (where, RDF.type, CG.Relationship) in g else None
+
+
+stakeholder_memberships = Timeline(
+    kind="stakeholder", rdf_type=ORG.Membership, key=_relationship_membership_key,
+    value=lambda g, n: (value(g, n, ORG.role),),
+    predicates=frozenset({RDFS.label, ORG.member, ORG.organization, ORG.role, CG.startDate, CG.endDate}),
+    headline=_membership_headline, spell_text=_membership_spell,
+)
+
+
+# People joining or leaving the co-management team, for the stakeholder they represent
+
+def _seats(sides: Sides, spells: list[Spell]) -> str:
+    seats = sorted({f"{sides.label(s.value[0]).lower()} for {sides.label(s.value[1])}"
+                    if s.value[1] is not None else sides.label(s.value[0]).lower() for s in spells})
+    return " and ".join(seats) if seats else "nothing"
+
+
+def _team_headline(sides: Sides, key, old_now, new_now, since) -> str:
+    person, team = sides.label(key[0]), sides.label(key[1])
+    if not old_now:
+        return f"{person} joined {team} as {_seats(sides, new_now)}{_from(_earliest_start(new_now))}"
+    if not new_now:
+        return f"{person} left {team} (was {_seats(sides, old_now)})"
+    return f"{person} on {team}: now {_seats(sides, new_now)} (was {_seats(sides, old_now)}){_from(since)}"
+
+
+def _team_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+    spell = new or old
+    assert spell is not None
+    what = f"{sides.label(key[0])} on {sides.label(key[1])} as {_seats(sides, [spell])}"
+    if old and new:
+        return f"{what}: {period_change(old, new)}"
+    if new:
+        return f"{what}: membership added, {period(new)}"
+    assert old is not None
+    return f"{what}: membership removed ({period(old)})"
+
+
+def _team_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
+    member, team = value(g, n, ORG.member), value(g, n, ORG.organization)
+    return (member, team) if member is not None and team is not None else None
+
+
+team_memberships = Timeline(
+    kind="team", rdf_type=CG.TeamMembership, key=_team_key,
+    value=lambda g, n: (value(g, n, ORG.role), value(g, n, CG.represents)),
+    predicates=frozenset({RDFS.label, ORG.member, ORG.organization, ORG.role, CG.represents,
+                          CG.startDate, CG.endDate}),
+    headline=_team_headline, spell_text=_team_spell,
+)
+
+
+# -- things without a history: obligations and targets ---------------------------------------
+
+def _whole(sides: Sides, kind: str, node: Node, text: str) -> Change:
+    """An obligation or target added or removed: the sentence explains all its triples, and the
+    links to it (an agreement's odrl:obligation, an obligation's cg:hasTarget)."""
+    change = Change(kind, text)
+    _merge(change, sides.about(node))
+    _merge(change, sides.pointing_at(node))
+    return change
+
+
+def obligations(sides: Sides) -> list[Change]:
+    changes = []
+    for node in sorted(sides.typed(CG.Obligation), key=sides.label):
+        if not sides.changed(node):
+            continue
+        name = sides.label(node)
+        if sides.is_new(node):
+            g = sides.new
+            due = value(g, node, CG.dueDate)
+            obligor, obligee = value(g, node, CG.obligor), value(g, node, CG.obligee)
+            parties = f"{sides.label(obligor)} to {sides.label(obligee)}"
+            changes.append(_whole(sides, "obligation", node, f"Obligation added: {name} ({parties}"
+                                  + (f", due {due})" if due is not None else ")")))
+            continue
+        if sides.is_gone(node):
+            changes.append(_whole(sides, "obligation", node, f"Obligation removed: {name}"))
+            continue
+        old_due, new_due = value(sides.old, node, CG.dueDate), value(sides.new, node, CG.dueDate)
+        if old_due != new_due:
+            if old_due is None:
+                text = f"{name}: now due {new_due}"
+            elif new_due is None:
+                text = f"{name}: no longer has a due date (was {old_due})"
+            else:
+                text = f"{name}: due date moved from {old_due} to {new_due}"
+            change = Change("obligation", text)
+            _merge(change, sides.about(node, {CG.dueDate, RDFS.label}))
+            changes.append(change)
+        old_status, new_status = value(sides.old, node, CG.status), value(sides.new, node, CG.status)
+        old_done = value(sides.old, node, CG.completedDate)
+        new_done = value(sides.new, node, CG.completedDate)
+        if old_status != new_status or old_done != new_done:
+            if old_status != new_status:
+                text = f"{name}: status {sides.label(old_status)} → {sides.label(new_status)}"
+                if new_done is not None and new_done != old_done:
+                    text += f", completed {new_done}"
+            else:
+                text = f"{name}: completed {new_done or 'date removed'} (was {old_done or 'not recorded'})"
+            change = Change("obligation", text)
+            _merge(change, sides.about(node, {CG.status, CG.completedDate, RDFS.label}))
+            changes.append(change)
+    return changes
+
+
+def _target_level(sides: Sides, graph: Graph, node: Node) -> str:
+    operator = sides.label(value(graph, node, CG.operator)).lower()
+    threshold = value(graph, node, CG.threshold)
+    unit = value(graph, node, CG.unit)
+    symbol = sides.notation(unit) if unit is not None else ""
+    joiner = "" if symbol == "%" or not symbol else " "
+    return f"{operator} {threshold}{joiner}{symbol}"
+
+
+def _target_name(sides: Sides, graph: Graph, node: Node) -> str:
+    who, metric = value(graph, node, CG.appliesTo), value(graph, node, CG.metric)
+    if who is None or metric is None:
+        return sides.label(node)
+    return f"{sides.label(who)} on {sides.label(metric)}"
+
+
+def targets(sides: Sides) -> list[Change]:
+    changes = []
+    for node in sorted(sides.typed(CG.Target), key=sides.label):
+        if not sides.changed(node):
+            continue
+        if sides.is_new(node):
+            text = (f"Target added for {_target_name(sides, sides.new, node)}: "
+                    f"{_target_level(sides, sides.new, node)}")
+            changes.append(_whole(sides, "target", node, text))
+            continue
+        if sides.is_gone(node):
+            text = (f"Target removed for {_target_name(sides, sides.old, node)} "
+                    f"(was {_target_level(sides, sides.old, node)})")
+            changes.append(_whole(sides, "target", node, text))
+            continue
+        before = _target_level(sides, sides.old, node)
+        after = _target_level(sides, sides.new, node)
+        if before != after:
+            change = Change("target", f"Target for {_target_name(sides, sides.new, node)}: "
+                                      f"{before} → {after}")
+            _merge(change, sides.about(node, {CG.operator, CG.threshold, CG.unit, RDFS.label}))
+            changes.append(change)
+    return changes
+
+
+#: Every rule, in the order the report lists their kinds. Each claims the triples it explains.
+RULES: list[Callable[[Sides], list[Change]]] = [
+    role_tenures, raci_assignments, obligations, targets, ownership_shares,
+    stakeholder_memberships, team_memberships,
+]
+
+
+def explain(sides: Sides) -> tuple[list[Change], set[Triple], set[Triple]]:
+    """Run every rule; return the sentences and the removed and added triples none explained."""
+    removed, added = set(sides.removed), set(sides.added)
+    changes = []
+    for rule in RULES:
+        for change in rule(sides):
+            change.removed &= removed
+            change.added &= added
+            if not (change.removed or change.added):
+                continue  # another rule already said it
+            removed -= change.removed
+            added -= change.added
+            changes.append(change)
+    return changes, removed, added
