@@ -14,6 +14,7 @@ import click
 import pyoxigraph as ox
 
 from comgraph import __version__
+from comgraph.diff.command import diff as diff_command
 from comgraph.output import RESULT_FORMATS, write_table
 from comgraph.sources import expand_data_paths
 from comgraph.store import (
@@ -495,7 +496,7 @@ def docs_command(out_dir: str) -> None:
     click.echo(str(html))
 
 
-main.add_command(__import__("comgraph.diff.command", fromlist=["diff"]).diff)  # issue 14
+main.add_command(diff_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
