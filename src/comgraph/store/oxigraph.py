@@ -581,14 +581,26 @@ def default_query_memory(env: Mapping[str, str] | None = None) -> int:
 
 
 def remove_leftovers(folder: Path) -> list[str]:
-    """Delete what a killed process left in a store folder that it had open for writing:
-    ``.comgraph-snapshots/``, the query children's snapshots (hard links) of a server that is
-    gone.
+    """Delete what a killed process left in a store folder that it had open for writing.
+
+    * ``bulk-<number>.sst``: pyoxigraph's ``bulk_load`` writes the table files it builds under
+      these names and hands them to RocksDB at the end (RocksDB then links them under its own
+      names, ``<number>.sst``, and pyoxigraph removes these). RocksDB never refers to a file of
+      this name, so one that is left is the remainder of a load that did not finish.
+    * ``.comgraph-snapshots/``: the query children's snapshots (hard links) of a server that
+      is gone.
 
     Call it only once the folder is open for writing here: RocksDB's lock then keeps every
     other writer out. Returns the names removed.
     """
     removed = []
+    for entry in folder.glob("bulk-*.sst"):
+        if re.fullmatch(r"bulk-\d+\.sst", entry.name) and entry.is_file():
+            try:
+                entry.unlink()
+                removed.append(entry.name)
+            except FileNotFoundError:
+                pass
     snapshots = folder / SNAPSHOTS
     if snapshots.is_dir():
         shutil.rmtree(snapshots, ignore_errors=True)
