@@ -50,9 +50,9 @@ class OxigraphServer:
             if self._process.poll() is not None:
                 raise RuntimeError(f"oxigraph serve exited: {self._process.stderr.read().decode()}")
             try:
-                requests.get(self.query_url, timeout=1)
+                requests.get(self.query_url, timeout=5)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
                 time.sleep(0.05)
         raise RuntimeError("oxigraph serve did not answer within 20 s")
 

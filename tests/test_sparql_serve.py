@@ -83,9 +83,9 @@ def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args} exited: {process.stderr.read().decode()}")
         try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine answers late
             pass
         if time.monotonic() > deadline:
             process.kill()
