@@ -710,6 +710,8 @@ class _Executor:
         output = self._output()
         peak = f" (its process peaked at {usage.ru_maxrss // 1024} MB resident)" if usage is not None else ""
         if any(sign in output for sign in _OUT_OF_MEMORY):
+            if not self.allowance:  # no cap: the machine itself is out of memory
+                return QueryMemoryExceeded(f"the query process ran out of memory{peak}")
             return QueryMemoryExceeded(
                 f"the query needed more memory than the {self.allowance >> 20} MB a query may use "
                 f"and was stopped{peak}")
