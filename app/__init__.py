@@ -22,6 +22,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     if app.config["STORE"] is None:
         app.config["STORE"] = open_store(app.config["STORE_URL"])
+    # MB each timed query may allocate (embedded store); None leaves the store's own setting
+    # (COMGRAPH_QUERY_MEMORY or its default), 0 lifts the cap.
+    app.config.setdefault("SPARQL_QUERY_MEMORY", None)
+    if app.config["SPARQL_QUERY_MEMORY"] is not None:
+        app.config["STORE"].limit_query_memory(int(app.config["SPARQL_QUERY_MEMORY"]))
 
     from comgraph.app import (
         checklist,

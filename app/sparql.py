@@ -54,7 +54,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from comgraph.namespaces import PREFIXES
-from comgraph.store import QueryError, QueryTimeout, StoreError, StoreUnavailable
+from comgraph.store import QueryError, QueryMemoryExceeded, QueryTimeout, StoreError, StoreUnavailable
 
 bp = Blueprint("sparql", __name__)
 
@@ -239,6 +239,8 @@ def execute_query(app: Any, store: Any, text: str, *, limit: float, dataset: dic
             raise ProtocolError(503, f"the query was stopped after its time limit of {limit:g} s "
                                      f"(the server allows at most {config['SPARQL_TIMEOUT']:g} s)",
                                 {"Retry-After": "1"}) from None
+        except QueryMemoryExceeded as exc:  # the server's memory cap: like its time limit
+            raise ProtocolError(503, str(exc)) from None
         except QueryError as exc:
             raise ProtocolError(400, f"malformed query: {exc}") from None
         except StoreUnavailable as exc:

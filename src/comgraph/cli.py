@@ -298,9 +298,13 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
               help="Row cap on query answers (signalled in X-Comgraph-Row-Cap).")
 @click.option("--max-body", type=int, envvar="COMGRAPH_MAX_BODY", default=16 << 20, show_default=True,
               help="Largest request body accepted, in bytes (413 above).")
+@click.option("--query-memory", type=click.IntRange(min=0), envvar="COMGRAPH_QUERY_MEMORY", default=None,
+              metavar="MB", help="Most memory a query may allocate on the embedded store, in MB "
+                                 "(default 1024; 0 for no cap); past it the query is stopped (503).")
 def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool,
           workers: int | None, server: str | None, threads: int, update_token: str | None,
-          cors_origins: tuple[str, ...], query_timeout: float, max_rows: int, max_body: int) -> None:
+          cors_origins: tuple[str, ...], query_timeout: float, max_rows: int, max_body: int,
+          query_memory: int | None) -> None:
     """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
     import os
 
@@ -327,6 +331,7 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         "SPARQL_TIMEOUT": query_timeout,
         "SPARQL_MAX_ROWS": max_rows,
         "MAX_CONTENT_LENGTH": max_body,
+        "SPARQL_QUERY_MEMORY": query_memory,
     }
     if cors_origins:
         config["CORS_ORIGINS"] = list(cors_origins)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from comgraph.store.base import (
     LoadError,
     QueryError,
+    QueryMemoryExceeded,
     QueryResult,
     QueryTimeout,
     Source,
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_STORE_URL",
     "LoadError",
     "QueryError",
+    "QueryMemoryExceeded",
     "QueryResult",
     "QueryTimeout",
     "Source",

@@ -46,6 +46,10 @@ class QueryTimeout(StoreError):
     """A query ran past its time limit and was stopped."""
 
 
+class QueryMemoryExceeded(StoreError):
+    """A query needed more memory than a query may use, and was stopped."""
+
+
 class LoadError(StoreError):
     """A file could not be loaded. Nothing from the whole load was kept.
 
@@ -222,6 +226,11 @@ class Store(ABC):
     @abstractmethod
     def graphs(self) -> list[NamedNode]:
         """The named graphs that hold at least one triple, sorted by IRI."""
+
+    def limit_query_memory(self, megabytes: int | None) -> None:  # noqa: B027 - optional hook
+        """Cap the memory each timed query may allocate (MB; 0 for no cap, None for the store's
+        default). Only stores that evaluate queries in processes of their own can; others
+        ignore it."""
 
     def version(self) -> int | None:
         """A number that changes whenever this process writes to the store, so callers can cache

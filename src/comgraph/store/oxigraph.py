@@ -1,6 +1,6 @@
 """The embedded store: pyoxigraph, in memory (``oxigraph:``) or in a folder on disk.
 
-A query given a ``timeout`` runs in a forked child process that is killed when the time is up
+A query given a ``timeout`` runs in a child process that is killed when the time is up
 (see "timed queries" below), unless it is a SELECT of one triple pattern: such a query hands
 over each row as soon as the index yields it, so it runs here and is stopped between rows
 (see "queries that stream row by row"). Without a timeout a query runs in this process.
@@ -14,21 +14,26 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import struct
+import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
 
+from comgraph.store import _child
 from comgraph.store.base import (
     GraphName,
     LoadError,
     Progress,
     QueryError,
+    QueryMemoryExceeded,
     QueryResult,
     QueryTimeout,
     Source,
@@ -64,20 +69,32 @@ class _CountingReader:
 class OxigraphStore(Store):
     """pyoxigraph's Store behind the comgraph contract."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, query_memory: int | None = None):
         self.path = Path(path) if path else None
         self.url = f"oxigraph://{self.path.resolve()}" if self.path else "oxigraph:"
+        #: MB a timed query's child may allocate beyond what it starts with; 0: no cap.
+        self.query_memory = default_query_memory() if query_memory is None else query_memory
         try:
             self._store = ox.Store(str(self.path)) if self.path else ox.Store()
         except OSError as exc:
             raise StoreUnavailable(f"cannot open the store in {self.path}: {exc}") from None
-        # Timed queries: a pool of forked children per process, retired after every write.
+        if self.path is not None:
+            remove_leftovers(self.path)
+        # Timed queries: a pool of children per process (see "timed queries" below).
         self._pool_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._idle: list[_Executor] = []
         self._generation = 0
         self._pool_pid = os.getpid()
         self._opened_pid = os.getpid()
+        self._snapshot: _Snapshot | None = None  # on disk: the newest snapshot for children
+
+    def limit_query_memory(self, megabytes: int | None) -> None:
+        self.query_memory = default_query_memory() if megabytes is None else int(megabytes)
+        with self._pool_lock:  # idle children carry the old cap
+            idle, self._idle = self._idle, []
+        for executor in idle:
+            self._retire(executor)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -154,46 +171,147 @@ class OxigraphStore(Store):
         raise _error_from_frame(kind, payload)
 
     def _checkout(self) -> _Executor:
+        executor = None
+        stale = []
         with self._pool_lock:
             if self._pool_pid != os.getpid():
-                # This process was forked (a gunicorn worker): the idle children belong to the
-                # parent. Drop our copies of their pipes and start a pool of our own.
-                for executor in self._idle:
-                    executor.close()
-                self._idle = []
+                # This process was forked (a gunicorn worker): the idle children and the
+                # snapshots belong to the parent. Drop our copies of the children's pipes and
+                # start a pool of our own.
+                stale, self._idle, self._snapshot = self._idle, [], None
                 self._pool_pid = os.getpid()
             while self._idle:
-                executor = self._idle.pop()
-                if executor.generation == self._generation:
-                    return executor
-                executor.close()
-        # Fork only while no write is under way, so the child's snapshot is consistent and no
-        # store lock is held at the moment of the fork.
-        with self._write_lock:
-            if self.path is not None:
-                self._store.flush()
-            return _Executor(self._store, self.path, self._generation)
+                candidate = self._idle.pop()
+                if candidate.spawned or candidate.generation == self._generation:
+                    executor = candidate
+                    break
+                stale.append(candidate)
+        for old in stale:
+            self._retire(old)
+        allowance = self.query_memory << 20
+        if executor is None and self.path is None:
+            # Fork only while no write is under way, so the child's snapshot is consistent and
+            # no store lock is held at the moment of the fork.
+            with self._write_lock:
+                executor = _ForkedExecutor(self._store, self._generation, allowance)
+        elif executor is None:
+            executor = _SpawnedExecutor(self._generation, allowance)
+        if self.path is not None:
+            try:
+                self._aim(executor)
+            except BaseException:
+                self._retire(executor)
+                raise
+        return executor
+
+    def _aim(self, executor: _Executor) -> None:
+        """Point a disk child at what it must read: the snapshot of the current generation."""
+        if os.getpid() != self._opened_pid:
+            # A forked process (a gunicorn worker) must not call RocksDB through the handle it
+            # inherited for anything but short reads and writes: the background threads that
+            # would flush or checkpoint are not there. Its children read the live folder, which
+            # nothing compacts under them any more, and reopen it after every write made here.
+            executor.target = (str(self.path), f"live-{os.getpid()}-{self._generation}")
+            return
+        with self._pool_lock:
+            snapshot = self._snapshot
+        if snapshot is None or snapshot.generation != self._generation:
+            with self._write_lock:  # no write half-way, and one checkpoint per generation
+                with self._pool_lock:
+                    snapshot = self._snapshot
+                if snapshot is None or snapshot.generation != self._generation:
+                    folder = self.path / SNAPSHOTS
+                    folder.mkdir(exist_ok=True)
+                    snapshot = _Snapshot(folder / f"{self._generation}-{uuid.uuid4().hex[:12]}",
+                                         self._generation)
+                    try:
+                        self._store.backup(str(snapshot.path))
+                    except OSError as exc:
+                        snapshot.delete()
+                        raise StoreError(f"cannot snapshot the store for a query: {exc}") from None
+                    with self._pool_lock:
+                        old, self._snapshot = self._snapshot, snapshot
+                        doomed = old if old is not None and old.users == 0 else None
+                    if doomed is not None:
+                        doomed.delete()
+        with self._pool_lock:
+            doomed = None
+            if executor.snapshot is not snapshot:
+                doomed = self._release(executor)
+                snapshot.users += 1
+                executor.snapshot = snapshot
+        executor.target = (str(snapshot.path), snapshot.path.name)
+        if doomed is not None:
+            doomed.delete()
+
+    def _release(self, executor: _Executor) -> _Snapshot | None:
+        """Under the pool lock: the child no longer reads its snapshot. Returns the snapshot if
+        nobody reads it any more and a newer one exists, for the caller to delete."""
+        snapshot, executor.snapshot = executor.snapshot, None
+        if snapshot is None:
+            return None
+        snapshot.users -= 1
+        return snapshot if snapshot.users == 0 and snapshot is not self._snapshot else None
+
+    def _retire(self, executor: _Executor) -> None:
+        executor.close()
+        with self._pool_lock:
+            doomed = self._release(executor)
+        if doomed is not None:
+            doomed.delete()
 
     def _checkin(self, executor: _Executor) -> None:
         executor.busy = False
+        doomed = None
         with self._pool_lock:
-            keep = (executor.generation == self._generation and executor.owner == os.getpid()
-                    and len(self._idle) < MAX_IDLE_EXECUTORS)
+            keep = ((executor.spawned or executor.generation == self._generation)
+                    and executor.owner == os.getpid() and len(self._idle) < MAX_IDLE_EXECUTORS)
+            if keep:
+                snapshot = executor.snapshot
+                if snapshot is not None and snapshot.generation != self._generation:
+                    try:  # written to while this child answered: let its snapshot go now
+                        executor.drop()
+                        doomed = self._release(executor)
+                    except OSError:
+                        keep = False
             if keep:
                 self._idle.append(executor)
         if not keep:
-            executor.close()
+            self._retire(executor)
+        if doomed is not None:
+            doomed.delete()
 
     def version(self) -> int:
         return self._generation
 
     def _wrote(self) -> None:
-        """After a write: children forked before it hold a stale snapshot, retire them."""
+        """After a write: forked children hold a stale snapshot, retire them; disk children
+        drop theirs (they read the next one at their next query), and a snapshot nobody reads
+        is deleted."""
+        doomed: list[_Snapshot] = []
+        stale: list[_Executor] = []
         with self._pool_lock:
             self._generation += 1
-            stale, self._idle = self._idle, []
+            if self.path is None:
+                stale, self._idle = self._idle, []
+            else:
+                for executor in self._idle:
+                    if executor.snapshot is not None:
+                        try:
+                            executor.drop()  # a few bytes to an idle child: never blocks
+                        except OSError:
+                            stale.append(executor)
+                        doomed.append(self._release(executor))
+                self._idle = [e for e in self._idle if e not in stale]
+                current = self._snapshot
+                if current is not None and current.users == 0:
+                    self._snapshot = None
+                    doomed.append(current)
         for executor in stale:
-            executor.close()
+            self._retire(executor)
+        for snapshot in doomed:
+            if snapshot is not None:
+                snapshot.delete()
 
     def graphs(self) -> list[ox.NamedNode]:
         rows = self._store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -295,7 +413,15 @@ class OxigraphStore(Store):
         with self._pool_lock:
             idle, self._idle = self._idle, []
         for executor in idle:
-            executor.close()
+            self._retire(executor)
+        with self._pool_lock:
+            current = self._snapshot
+            if current is not None and current.users == 0 and os.getpid() == self._opened_pid:
+                self._snapshot = None
+            else:
+                current = None
+        if current is not None:
+            current.delete()
         if self.path is not None:
             self._store.flush()
 
@@ -398,191 +524,164 @@ class StreamedSolutions:
         return None if output is not None else target.getvalue()
 
 
-# -- timed queries: evaluated in a forked child that can be killed ----------------------------
+# -- timed queries: evaluated in a child process that can be killed ---------------------------
 #
 # pyoxigraph has no cancel: aggregates and ORDER BY do all their work inside query(), with the
 # GIL released, and nothing can stop them from another thread. A time limit that really stops
-# the work therefore needs a process to kill. Each timed query runs in a child forked from this
-# process: it sees a copy-on-write snapshot of the store (no copy is made, pages are shared),
-# evaluates the query, and streams the serialised answer back through a pipe (TSV for solutions,
+# the work therefore needs a process to kill. Each timed query runs in a child process, which
+# evaluates it and streams the serialised answer back through a pipe (TSV for solutions,
 # N-Triples for triples: one row or triple per line, so callers can count and cut by lines).
-# Children are kept and reused, so a cheap query pays a pipe round trip, not a fork. A write
-# bumps the store's generation: older children see a stale snapshot and are retired. When a
-# deadline passes, the child is killed with SIGKILL and the caller gets QueryTimeout.
+# Children are kept and reused, so a cheap query pays a pipe round trip. When a deadline
+# passes, the child is killed with SIGKILL and the caller gets QueryTimeout. Each child may
+# allocate at most ``query_memory`` MB more than it holds when it starts (RLIMIT_DATA, see
+# ``_child.limit_memory``); past it the child dies and the caller gets QueryMemoryExceeded.
+#
+# * In memory, a child is forked from this process: it sees a copy-on-write snapshot of the
+#   store (no copy is made, pages are shared). A write bumps the store's generation: older
+#   children see a stale snapshot and are retired.
+# * On disk, a child is a fresh interpreter (posix_spawn of ``_child.py``), never a fork: RocksDB
+#   keeps process-wide state (its default Env's thread pools and their mutexes) that its
+#   background threads lock, and a fork taken while one of them holds such a lock leaves the
+#   child's copy locked for ever; the child's read-only open then hangs (caught in gdb:
+#   ``ThreadPoolImpl::Impl::SetBackgroundThreadsInternal`` under ``DBOptions::IncreaseParallelism``
+#   under ``Store.read_only``), and the query waits out its whole time limit. A child reads a
+#   snapshot of the store: a RocksDB checkpoint (``Store.backup``, hard links to the immutable
+#   table files) made once per generation under ``.comgraph-snapshots/`` in the store's folder,
+#   which no compaction can delete under it (a read-only instance of the live folder could lose
+#   that race: "No such file"). A child moves to the newest snapshot at its next query instead
+#   of being retired, and a snapshot is deleted once no child reads it and a newer one exists.
 
-_HEADER = struct.Struct("!cI")
-_CHUNK = 1 << 16
-#: Idle children kept per process; more are forked when more queries run at once.
+_HEADER = _child.HEADER
+_CHUNK = _child.CHUNK
+#: Idle children kept per process; more are started when more queries run at once.
 MAX_IDLE_EXECUTORS = 4
-# The parent's ends of every child's pipes, so that a new child closes its siblings' pipes: a
-# child must see end-of-file on its request pipe when the parent goes away, and it would not
-# if a sibling held a copy of that pipe's write end.
-_PARENT_FDS: set[int] = set()
+#: The memory (MB) a timed query's child may allocate beyond what it holds when it starts.
+DEFAULT_QUERY_MEMORY_MB = 1024
+SNAPSHOTS = ".comgraph-snapshots"
+_CHILD_SCRIPT = str(Path(_child.__file__).resolve())
+_PYOXIGRAPH_SITE = str(Path(ox.__file__).resolve().parent.parent)
+# Held while a child is started, so that no other child starts in the middle and inherits the
+# pipes meant for this one (a forked child also closes every descriptor it does not need).
+_START_LOCK = threading.Lock()
+_write_all = _child.write_all
 
 
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+def default_query_memory(env: Mapping[str, str] | None = None) -> int:
+    """``COMGRAPH_QUERY_MEMORY`` (MB; 0 for no cap), else the default."""
+    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_MEMORY", "").strip()
+    if not value:
+        return DEFAULT_QUERY_MEMORY_MB
+    try:
+        megabytes = int(value)
+    except ValueError:
+        raise StoreError(f"COMGRAPH_QUERY_MEMORY={value!r}: expected a whole number of MB") from None
+    if megabytes < 0:
+        raise StoreError(f"COMGRAPH_QUERY_MEMORY={value!r}: expected 0 (no cap) or more")
+    return megabytes
 
 
-def _read_exact(fd: int, size: int) -> bytes:
-    parts, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, remaining)
-        if not chunk:
-            raise EOFError
-        parts.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(parts)
+def remove_leftovers(folder: Path) -> list[str]:
+    """Delete what a killed process left in a store folder that it had open for writing.
 
+    * ``bulk-<number>.sst``: pyoxigraph's ``bulk_load`` writes the table files it builds under
+      these names and hands them to RocksDB at the end (RocksDB then links them under its own
+      names, ``<number>.sst``, and pyoxigraph removes these). RocksDB never refers to a file of
+      this name, so one that is left is the remainder of a load that did not finish.
+    * ``.comgraph-snapshots/``: the query children's snapshots (hard links) of a server that
+      is gone.
 
-class _FrameWriter:
-    """The child's output: buffers pyoxigraph's many small writes into frames on the pipe."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-        self.buffer = bytearray()
-        self.queued = bytearray()
-        self.sent = False  # whether any of the current answer has left
-
-    def reset(self) -> None:
-        self.buffer.clear()
-        self.queued.clear()
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= _CHUNK:
-            self.send()
-        return len(data)
-
-    def flush(self) -> None:
-        """pyoxigraph flushes when it likes; frames leave in ``send``, not on every flush."""
-
-    def frame(self, kind: bytes, payload: bytes = b"") -> None:
-        """Queue a frame; ``send`` writes what is queued. A small answer leaves in one write,
-        so the parent wakes up once for it."""
-        self.flush_data()
-        self.queued += _HEADER.pack(kind, len(payload)) + payload
-
-    def flush_data(self) -> None:
-        if self.buffer:
-            self.queued += _HEADER.pack(b"D", len(self.buffer)) + self.buffer
-            self.buffer.clear()
-
-    def send(self) -> None:
-        self.flush_data()
-        if self.queued:
-            _write_all(self.fd, self.queued)
-            self.queued.clear()
-            self.sent = True
-
-
-def _graph_from_wire(name: str | None) -> GraphName:
-    return ox.DefaultGraph() if name is None else ox.NamedNode(name)
-
-
-def _child_main(store: ox.Store, path: Path | None, requests_fd: int, results_fd: int) -> None:
-    """The loop a forked child runs: one query in, one framed answer out, until end-of-file."""
-    out = _FrameWriter(results_fd)
-    # RocksDB does not survive a fork (its threads stay behind and its locks may be held): on
-    # disk, a child reads the folder through a read-only instance of its own, opened lazily.
-    opened: ox.Store | None = None if path is not None else store
-    while True:
-        try:
-            (length,) = struct.unpack("!I", _read_exact(requests_fd, 4))
-            job = json.loads(_read_exact(requests_fd, length))
-        except EOFError:
-            return
-        for attempt in range(3):
+    Call it only once the folder is open for writing here: RocksDB's lock then keeps every
+    other writer out. Returns the names removed.
+    """
+    removed = []
+    for entry in folder.glob("bulk-*.sst"):
+        if re.fullmatch(r"bulk-\d+\.sst", entry.name) and entry.is_file():
             try:
-                if opened is None:
-                    opened = ox.Store.read_only(str(path))
-                _answer(opened, job, out)
-                break
-            except SyntaxError as exc:
-                out.frame(b"E", json.dumps({"kind": "syntax", "message": str(exc)}).encode())
-                break
-            except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-                # A read-only RocksDB instance can lose a race with the writer's compaction
-                # (a file it lists is gone). Nothing was sent yet: reopen and try again.
-                if path is not None and attempt < 2 and not out.sent and _is_stale_files(exc):
-                    out.reset()
-                    opened = None
-                    time.sleep(0.05 * (attempt + 1))
-                    continue
-                out.frame(b"E", json.dumps({"kind": "error", "message": str(exc)}).encode())
-                break
-        out.send()
-        out.sent = False
+                entry.unlink()
+                removed.append(entry.name)
+            except FileNotFoundError:
+                pass
+    snapshots = folder / SNAPSHOTS
+    if snapshots.is_dir():
+        shutil.rmtree(snapshots, ignore_errors=True)
+        removed.append(SNAPSHOTS)
+    return removed
 
 
-def _is_stale_files(error: Exception) -> bool:
-    text = str(error)
-    return "No such file" in text or "Corruption" in text
+class _Snapshot:
+    """A checkpoint of a disk store for one generation, and how many children read it."""
+
+    def __init__(self, path: Path, generation: int):
+        self.path, self.generation, self.users = path, generation, 0
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _answer(store: ox.Store, job: dict[str, Any], out: _FrameWriter) -> None:
-    result = store.query(
-        job["sparql"],
-        base_iri=job["base_iri"],
-        default_graph=None if job["default_graph"] is None
-        else [_graph_from_wire(g) for g in job["default_graph"]],
-        named_graphs=None if job["named_graphs"] is None
-        else [ox.NamedNode(g) for g in job["named_graphs"]],
-    )
-    if isinstance(result, ox.QueryBoolean):
-        out.frame(b"B", result.serialize(format=ox.QueryResultsFormat.JSON))
-        return
-    if isinstance(result, ox.QuerySolutions):
-        out.frame(b"S")
-        result.serialize(out, ox.QueryResultsFormat.TSV)
-    else:
-        out.frame(b"T")
-        ox.serialize(result, out, ox.RdfFormat.N_TRIPLES)
-    out.frame(b"Z")
+def _stderr_file() -> int:
+    """A file for a child's stderr, which the parent reads when the child dies."""
+    try:
+        return os.memfd_create("comgraph-query-child-stderr", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):  # pragma: no cover - memfd is Linux-only
+        import tempfile
+
+        handle = tempfile.TemporaryFile()
+        fd = os.dup(handle.fileno())
+        handle.close()
+        return fd
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    """Close every descriptor but ``keep`` (in a forked child: the parent's sockets, other
+    children's pipes, the store's files)."""
+    low = 0
+    for fd in sorted(keep):
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1 << 16)
+
+
+# What a child prints on its way out when an allocation failed under its RLIMIT_DATA: Rust's
+# allocator, then C++ (RocksDB) and glibc's own messages.
+_OUT_OF_MEMORY = ("memory allocation of", "std::bad_alloc", "Cannot allocate memory",
+                  "cannot allocate memory")
 
 
 class _Executor:
-    """One forked child and the parent's ends of its two pipes."""
+    """One child process and the parent's ends of its pipes and of its stderr."""
 
-    def __init__(self, store: ox.Store, path: Path | None, generation: int):
-        requests_r, requests_w = os.pipe()
-        results_r, results_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-            code = 0
-            try:
-                for fd in (requests_w, results_r, *_PARENT_FDS):
-                    try:
-                        os.close(fd)
-                    except OSError:
-                        pass
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                _child_main(store, path, requests_r, results_w)
-            except BaseException:  # noqa: BLE001 - a child has nobody to report to but its pipe
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(requests_r)
-        os.close(results_w)
+    spawned = False
+
+    def _adopt(self, pid: int, requests_w: int, results_r: int, stderr: int, generation: int,
+               allowance: int) -> None:
         self.pid = pid
         self.owner = os.getpid()
         self.generation = generation
+        self.allowance = allowance
         self.requests = requests_w
         self.results = results_r
+        self.stderr = stderr
         self.busy = False
+        self.reaped = False
+        self.snapshot: _Snapshot | None = None
+        self.target: tuple[str, str] | None = None  # the folder a disk child reads, and its key
         self.inbox = bytearray()
         self.poller = select.poll()
         self.poller.register(results_r, select.POLLIN | select.POLLHUP | select.POLLERR)
-        _PARENT_FDS.update((requests_w, results_r))
 
     def submit(self, job: dict[str, Any]) -> None:
+        if self.target is not None:
+            job["open"], job["key"] = self.target
         payload = json.dumps(job).encode()
         self.busy = True
         _write_all(self.requests, struct.pack("!I", len(payload)) + payload)
+
+    def drop(self) -> None:
+        """Tell an idle disk child to close the snapshot it reads (no answer comes)."""
+        payload = b'{"drop": true}'
+        _write_all(self.requests, struct.pack("!I", len(payload)) + payload)
+        self.target = None
 
     def read_frame(self, deadline: float | None) -> tuple[bytes, bytes]:
         header = self._read(_HEADER.size, deadline)
@@ -599,27 +698,130 @@ class _Executor:
                     raise QueryTimeout("the query ran past its time limit and was stopped")
             chunk = os.read(self.results, 1 << 18)
             if not chunk:
-                raise StoreError("the query process ended without an answer")
+                raise self._ended()
             self.inbox += chunk
         data = bytes(self.inbox[:size])
         del self.inbox[:size]
         return data
 
+    def _ended(self) -> StoreError:
+        """The child closed its end of the pipe: it died. Say why."""
+        status, usage = self._reap()
+        output = self._output()
+        peak = f" (its process peaked at {usage.ru_maxrss // 1024} MB resident)" if usage is not None else ""
+        if any(sign in output for sign in _OUT_OF_MEMORY):
+            if not self.allowance:  # no cap: the machine itself is out of memory
+                return QueryMemoryExceeded(f"the query process ran out of memory{peak}")
+            return QueryMemoryExceeded(
+                f"the query needed more memory than the {self.allowance >> 20} MB a query may use "
+                f"and was stopped{peak}")
+        if status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+            # Not this process (its kills go through close()): the kernel's out-of-memory killer.
+            return QueryMemoryExceeded(
+                f"the query process was killed by the system, which ran out of memory{peak}")
+        if output:
+            sys.stderr.write(output if output.endswith("\n") else output + "\n")
+        if status is None:
+            how = "unknown status"
+        elif os.WIFSIGNALED(status):
+            how = f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+        else:
+            how = f"exit code {os.waitstatus_to_exitcode(status)}"
+        return StoreError(f"the query process ended without an answer ({how})")
+
+    def _reap(self) -> tuple[int | None, Any]:
+        if self.reaped or self.owner != os.getpid():
+            return None, None
+        give_up = time.monotonic() + 5
+        while True:
+            try:
+                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None, None
+            if pid:
+                self.reaped = True
+                return status, usage
+            if time.monotonic() > give_up:
+                return None, None
+            time.sleep(0.005)
+
+    def _output(self) -> str:
+        """The last 64 KB the child wrote to stderr."""
+        try:
+            size = os.fstat(self.stderr).st_size
+            data = os.pread(self.stderr, min(size, 1 << 16), max(0, size - (1 << 16)))
+        except OSError:
+            return ""
+        return data.decode("utf-8", "replace")
+
     def close(self) -> None:
         """Stop the child (at once, even mid-query) and release its pipes."""
-        for fd in (self.requests, self.results):
-            _PARENT_FDS.discard(fd)
+        for fd in (self.requests, self.results, self.stderr):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        if self.owner != os.getpid():
-            return  # inherited through a fork: the child belongs to another process
+        if self.owner != os.getpid() or self.reaped:
+            return  # inherited through a fork (the child belongs to another process), or gone
         try:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
+        self.reaped = True
+
+
+class _ForkedExecutor(_Executor):
+    """A child forked from this process, reading the in-memory store it inherited."""
+
+    def __init__(self, store: ox.Store, generation: int, allowance: int):
+        with _START_LOCK:
+            requests_r, requests_w = os.pipe()
+            results_r, results_w = os.pipe()
+            stderr = _stderr_file()
+            pid = os.fork()
+            if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+                code = 0
+                try:
+                    os.dup2(stderr, 2)
+                    _close_fds_except({0, 1, 2, requests_r, results_w})
+                    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                    _child.serve(ox, store, requests_r, results_w, allowance)
+                except BaseException:  # noqa: BLE001 - a child has nobody to report to but its pipe
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(requests_r)
+            os.close(results_w)
+        self._adopt(pid, requests_w, results_r, stderr, generation, allowance)
+
+
+class _SpawnedExecutor(_Executor):
+    """A fresh interpreter running ``_child.py``, reading a disk store's folder read-only."""
+
+    spawned = True
+
+    def __init__(self, generation: int, allowance: int):
+        with _START_LOCK:
+            requests_r, requests_w = os.pipe()
+            results_r, results_w = os.pipe()
+            stderr = _stderr_file()
+            try:
+                os.set_inheritable(requests_r, True)
+                os.set_inheritable(results_w, True)
+                argv = [sys.executable, "-I", "-S", _CHILD_SCRIPT, _PYOXIGRAPH_SITE,
+                        str(requests_r), str(results_w), str(allowance)]
+                pid = os.posix_spawn(sys.executable, argv, os.environ,
+                                     file_actions=[(os.POSIX_SPAWN_DUP2, stderr, 2)])
+            except BaseException:
+                for fd in (requests_w, results_r, stderr):
+                    os.close(fd)
+                raise
+            finally:
+                os.close(requests_r)
+                os.close(results_w)
+        self._adopt(pid, requests_w, results_r, stderr, generation, allowance)
 
 
 class _FramedResult:
@@ -677,8 +879,8 @@ class _FramedResult:
 
     def _abandon(self) -> None:
         if self._executor is not None:
-            self._executor.close()
-            self._executor = None
+            executor, self._executor = self._executor, None
+            self._store._retire(executor)
 
     def __del__(self) -> None:
         self._abandon()
@@ -689,6 +891,9 @@ def _error_from_frame(kind: bytes, payload: bytes) -> StoreError:
         error = json.loads(payload)
         if error["kind"] == "syntax":
             return QueryError(error["message"])
+        if error["kind"] == "memory":
+            return QueryMemoryExceeded("the query needed more memory than a query may use "
+                                       "and was stopped")
         return StoreError(f"query failed: {error['message']}")
     return StoreError(f"unexpected answer from the query process: {kind!r}")
 
