@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         editor,
         graph_store,
         home,
+        openapi,
         ops,
         resources,
         sparql,
@@ -46,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
+    app.register_blueprint(openapi.bp)
     return app
 
 
