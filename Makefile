@@ -42,6 +42,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/load_test.py
 	$(BIN)/python benchmarks/views.py
 	$(BIN)/python benchmarks/validate.py
 	$(MAKE) bench-serve

@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         editor,
         graph_store,
         home,
+        openapi,
         ops,
         resources,
         sparql,
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
+    app.register_blueprint(openapi.bp)
     app.wsgi_app = BodyOfUnknownLength(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 

@@ -101,14 +101,19 @@ def view(name: str) -> Response | str:
         return _plain(f"{exc}\n", 400)
     except StoreError as exc:
         return _plain(f"{exc}\n", 500)
-    if fmt in _FORMATS:
-        mimetype, results_format = _FORMATS[fmt]
-        response = Response(result.serialize(format=results_format), mimetype=mimetype)
-        if fmt == "csv":
-            response.headers["Content-Disposition"] = f'attachment; filename="{query.name}.csv"'
-        response.vary.add("Accept")
-        return response
-    return _html(query, values, bindings, result)
+    try:
+        if fmt in _FORMATS:
+            mimetype, results_format = _FORMATS[fmt]
+            response = Response(result.serialize(format=results_format), mimetype=mimetype)
+            if fmt == "csv":
+                response.headers["Content-Disposition"] = f'attachment; filename="{query.name}.csv"'
+            response.vary.add("Accept")
+            return response
+        return _html(query, values, bindings, result)
+    except StoreError as exc:
+        # A remote engine's answer is read as it streams; one cut off half-way (the engine's own
+        # time limit ends a query that way, after a 200) fails here, not in store.query().
+        return _plain(f"the engine's answer could not be read: {exc}\n", 503)
 
 
 def _html(query: NamedQuery, values: dict[str, str], bindings: dict, result) -> Response:
