@@ -25,7 +25,7 @@ from comgraph.queries import (
     ParameterError,
     UnknownQuery,
 )
-from comgraph.store import QueryError, StoreError
+from comgraph.store import QueryError, StoreError, StoreUnavailable
 
 bp = Blueprint("views", __name__)
 
@@ -99,6 +99,8 @@ def view(name: str) -> Response | str:
         result = store.query(query.sparql, bindings=bindings)
     except QueryError as exc:
         return _plain(f"{exc}\n", 400)
+    except StoreUnavailable as exc:
+        return _plain(f"{exc}\n", 503)
     except StoreError as exc:
         return _plain(f"{exc}\n", 500)
     try:

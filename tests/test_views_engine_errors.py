@@ -1,6 +1,6 @@
-"""A view in front of a remote engine whose answer breaks off half-way, as the Oxigraph server's
-does when its own time limit ends a query after the 200 has gone out: the view says so with a
-503, instead of a 500 and a traceback in the log."""
+"""A view (and the SPARQL endpoint) in front of a remote engine whose answer breaks off
+half-way, as the Oxigraph server's does when its own time limit ends a query after the 200 has
+gone out: each says so with a 503, instead of a 500 with a traceback or a "malformed query"."""
 
 from __future__ import annotations
 
@@ -56,3 +56,15 @@ def test_an_engine_answer_cut_off_half_way_is_a_503_that_says_so(engine: str, su
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
     assert "the engine's answer could not be read" in response.get_data(as_text=True)
+
+
+def test_a_sparql_query_whose_engine_answer_breaks_off_is_a_503_not_malformed(engine: str) -> None:
+    app = create_app({"STORE": open_store(engine)})
+
+    response = app.test_client().get("/sparql", query_string={
+        "query": "SELECT ?capability ?capabilityLabel WHERE { ?capability ?p ?capabilityLabel }"},
+        headers={"Accept": "application/sparql-results+json"})
+
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert "cut off or malformed" in response.get_data(as_text=True)
+    assert "malformed query" not in response.get_data(as_text=True)

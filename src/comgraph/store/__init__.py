@@ -16,6 +16,7 @@ results straight to bytes.
 from __future__ import annotations
 
 from comgraph.store.base import (
+    EngineAnswerBroken,
     LoadError,
     QueryError,
     QueryMemoryExceeded,
@@ -39,6 +40,7 @@ __all__ = [
     "Source",
     "Store",
     "StoreError",
+    "EngineAnswerBroken",
     "StoreUnavailable",
     "FORMAT_NAMES",
     "format_for_path",

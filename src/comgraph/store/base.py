@@ -38,6 +38,12 @@ class StoreUnavailable(StoreError):
     """The store could not be reached or opened."""
 
 
+class EngineAnswerBroken(StoreUnavailable):
+    """A remote engine's answer was cut off or did not parse (an engine that reaches its own
+    time limit mid-answer sends HTTP 200 and truncated results): the engine failed, not the
+    query, so the service answers 503 rather than "malformed query"."""
+
+
 class QueryError(StoreError):
     """The engine refused a query or update; the message carries its reason and position."""
 

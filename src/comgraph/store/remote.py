@@ -19,6 +19,7 @@ import pyoxigraph as ox
 import requests
 
 from comgraph.store.base import (
+    EngineAnswerBroken,
     GraphName,
     Progress,
     QueryError,
@@ -143,7 +144,7 @@ class RemoteStore(Store):
             try:
                 parsed = ox.parse_query_results(response.raw, results_format)
             except SyntaxError as exc:
-                raise QueryError(f"the engine sent results that do not parse: {exc}") from None
+                raise EngineAnswerBroken(f"the engine sent results that do not parse: {exc}") from None
             if isinstance(parsed, ox.QueryBoolean):
                 return parsed
             return RemoteSolutions(parsed, response)
@@ -276,8 +277,8 @@ class RemoteStore(Store):
 
 class RemoteSolutions:
     """A SELECT answer from a remote engine: pyoxigraph's QuerySolutions, with a cut-off
-    stream (engines that time out mid-answer send HTTP 200 and truncated results) turned into a
-    QueryError rather than a silently short answer."""
+    stream (engines that time out mid-answer send HTTP 200 and truncated results) turned into
+    EngineAnswerBroken rather than a silently short answer."""
 
     def __init__(self, solutions: ox.QuerySolutions, response: requests.Response):
         self._solutions = solutions
@@ -288,7 +289,7 @@ class RemoteSolutions:
         try:
             yield from self._solutions
         except SyntaxError as exc:
-            raise QueryError(f"the engine's answer was cut off or malformed: {exc}") from None
+            raise EngineAnswerBroken(f"the engine's answer was cut off or malformed: {exc}") from None
         finally:
             self._response.close()
 
@@ -296,7 +297,7 @@ class RemoteSolutions:
         try:
             return self._solutions.serialize(output, format)
         except SyntaxError as exc:
-            raise QueryError(f"the engine's answer was cut off or malformed: {exc}") from None
+            raise EngineAnswerBroken(f"the engine's answer was cut off or malformed: {exc}") from None
         finally:
             self._response.close()
 
@@ -313,7 +314,7 @@ class RemoteTriples:
             for quad in ox.parse(self._response.raw, self._format):
                 yield quad.triple
         except SyntaxError as exc:
-            raise QueryError(f"the engine's answer was cut off or malformed: {exc}") from None
+            raise EngineAnswerBroken(f"the engine's answer was cut off or malformed: {exc}") from None
         finally:
             self._response.close()
 
