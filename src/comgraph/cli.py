@@ -14,6 +14,7 @@ import click
 import pyoxigraph as ox
 
 from comgraph import __version__
+from comgraph.importers import import_group
 from comgraph.output import RESULT_FORMATS, write_table
 from comgraph.sources import expand_data_paths
 from comgraph.store import (
@@ -494,6 +495,8 @@ def docs_command(out_dir: str) -> None:
         raise Fail(str(exc)) from None
     click.echo(str(html))
 
+
+main.add_command(import_group)  # comgraph import raci|obligations|odcs (src/comgraph/importers/)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
