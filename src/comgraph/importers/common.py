@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from slugify import slugify
 
 from comgraph.namespaces import PREFIXES
-from comgraph.store import Source, Store, StoreError
+from comgraph.store import Source, Store
 
 CG = PREFIXES["cg"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -130,6 +130,7 @@ def match_key(text: str) -> str:
     return clean(text).casefold().replace("-", " ").replace("_", " ")
 
 
+@lru_cache(maxsize=65536)
 def slug(text: str) -> str:
     """A stable, readable IRI segment: ``Clínica São José`` -> ``clínica-são-josé``. IRIs may
     hold any Unicode letter, so names in any script keep their identity."""
@@ -390,40 +391,48 @@ class WriteResult:
 
 def replace_source(store: Store, graph: ox.NamedNode, builder: GraphBuilder) -> WriteResult:
     """Put ``builder``'s triples in the default graph in place of what the last import of the
-    same source put there, and keep a copy in ``graph``; all of it, or (on error) none.
+    same source put there, and keep a copy in ``graph`` (the source's record).
 
-    The new triples are first loaded into a fresh staging graph (invisible to views and
-    validation), then one SPARQL update removes the old source's triples from the default graph
-    (unless another named graph also asserts them), swaps the source graph and copies the new
-    triples in. A store applies one update request as one transaction.
+    Only the difference is written: importing the same sheet again writes nothing, and editing
+    one cell changes that cell's triples. A triple the old import asserted is taken out of the
+    default graph unless another named graph (another import) asserts it too. Up to
+    ``ATOMIC_LIMIT`` changed triples go in one SPARQL update, which a store applies as one
+    transaction; a bigger first import is loaded as N-Quads (parsed whole before the store is
+    touched) and then the few removals are applied.
     """
-    before = set(_triples_in(store, graph))
-    staging = ox.NamedNode(graph.value + "#staging-" + uuid.uuid4().hex)
-    try:
-        store.load([Source(builder.file, data=builder.ntriples(), format=ox.RdfFormat.N_TRIPLES)],
-                   graph=staging)
-        g, s = f"<{graph.value}>", f"<{staging.value}>"
-        store.update(
-            f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} "
-            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {g} && ?other != {s}) }} "
-            "} ;\n"
-            f"DROP SILENT GRAPH {g} ;\n"
-            f"INSERT {{ GRAPH {g} {{ ?s ?p ?o }} ?s ?p ?o }} WHERE {{ GRAPH {s} {{ ?s ?p ?o }} }} ;\n"
-            f"DROP SILENT GRAPH {s}"
-        )
-    except StoreError:
-        try:
-            store.update(f"DROP SILENT GRAPH <{staging.value}>")
-        except StoreError:
-            pass
-        raise
+    old = set(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"))
     new = set(builder.triples)
-    return WriteResult(added=len(new - before), removed=len(before - new))
+    to_add, to_remove = new - old, old - new
+    if not to_add and not to_remove:
+        return WriteResult(0, 0)
+    g = f"<{graph.value}>"
+    removal = ""
+    if to_remove:
+        rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in to_remove)
+        removal = (f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} FILTER NOT EXISTS "
+                   f"{{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {g}) }} }} ;\n"
+                   f"DELETE DATA {{ GRAPH {g} {{ {_nt(to_remove)} }} }}")
+    if len(to_add) + len(to_remove) <= ATOMIC_LIMIT:
+        parts = [removal] if removal else []
+        if to_add:
+            parts.append(f"INSERT DATA {{ {_nt(to_add)} GRAPH {g} {{ {_nt(to_add)} }} }}")
+        store.update(" ;\n".join(parts))
+    else:
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in to_add]
+        quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in to_add]
+        store.load([Source(builder.file, data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
+                           format=ox.RdfFormat.N_QUADS)])
+        if removal:
+            store.update(removal)
+    return WriteResult(added=len(to_add), removed=len(to_remove))
 
 
-def _triples_in(store: Store, graph: ox.NamedNode) -> list[ox.Triple]:
-    rows = store.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")
-    return [ox.Triple(r["s"], r["p"], r["o"]) for r in rows]
+#: Changed triples that go in one SPARQL update (one transaction); more are loaded as N-Quads.
+ATOMIC_LIMIT = 20000
+
+
+def _nt(triples: Iterable[ox.Triple]) -> str:
+    return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
 
 
 # -- what is in the store already ------------------------------------------------------------
