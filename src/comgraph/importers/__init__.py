@@ -74,17 +74,20 @@ def _run(store_url: str, output: str | None, quiet: bool, read) -> None:
     from comgraph.importers.common import ImportFailed, write_output
 
     store = _open(store_url, output)
+    error = summary = None
     try:
-        try:
-            builder, graph = read(store)
-            summary = write_output(builder, store, output, graph)
-        except ImportFailed as exc:
-            raise ImportProblem(str(exc)) from None
-        except StoreError as exc:
-            raise ImportProblem(str(exc)) from None
+        builder, graph = read(store)
+        summary = write_output(builder, store, output, graph)
+    except (ImportFailed, StoreError) as exc:
+        error = str(exc)
     finally:
         if store is not None:
             store.close()
+        # Nothing may keep the store open after the command (an on-disk store holds a lock):
+        # the error is raised outside the except block, so no traceback holds its frames.
+        store = None
+    if error is not None:
+        raise ImportProblem(error)
     if not quiet:
         click.echo(f"comgraph import: {summary}", err=True)
 
