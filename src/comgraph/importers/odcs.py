@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -133,7 +134,9 @@ def load_contract(path: str | Path):
                                           "apiVersion, kind, id, version")])
     problems = Problems(name)
     at = _Located(root, problems)
-    schema = json.loads(OpenDataContractStandard.json_schema())
+    # The schema the package ships (read directly: its json_schema() uses a deprecated API).
+    schema = json.loads(resources.files("open_data_contract_standard").joinpath("schema.json")
+                        .read_text(encoding="utf-8"))
     validator = jsonschema.validators.validator_for(schema)(schema)
     seen: set[str] = set()
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
