@@ -59,7 +59,8 @@ def test_every_unreadable_cell_is_reported_at_once_and_nothing_is_loaded(tmp_pat
     before = quads(url)
     sheet = workbook(tmp_path / "register.xlsx", [
         HEADER,
-        ["OBL-1", "Atlas IT Services Ltd", "Northwind Retail plc", "Report", "2026-13-01", "", "", "", "open"],
+        ["OBL-1", "Atlas IT Services Ltd", "Northwind Retail plc", "Report", "2026-13-01", "", "", "",
+         "open"],
         ["OBL-2", "Atlas IT Services Ltd", "Northwind Retail plc", "Uptime", "weekly from 2026-01-05",
          "Uptime", "fast", "", "done"],
         ["OBL-1", "Atlas IT Services Ltd", "Northwind Retail plc", "Again", "2026-08-01", "", "", "", ""],
@@ -73,9 +74,10 @@ def test_every_unreadable_cell_is_reported_at_once_and_nothing_is_loaded(tmp_pat
     text = result.stderr
     assert "register.xlsx:Register!E2: '2026-13-01' is not a due date: expected a date (YYYY-MM-DD) or a " \
            "recurrence such as 'quarterly from 2026-04-01'" in text
-    assert "register.xlsx:Register!G3: 'fast' is not a target: expected an operator, a number and a unit" in text
-    assert "register.xlsx:Register!I3: unknown status 'done': expected one of open, in progress, met, missed, " \
-           "waived" in text
+    assert "register.xlsx:Register!G3: 'fast' is not a target: expected an operator, a number and a " \
+           "unit" in text
+    assert "register.xlsx:Register!I3: unknown status 'done': expected one of open, in progress, met, " \
+           "missed, waived" in text
     assert "register.xlsx:Register!A4: id 'OBL-1' is already used in row 2" in text
     assert "register.xlsx:Register!B5: unknown kind of party [landlord]" in text
     assert "register.xlsx:Register!G5: a target without a metric: expected both, or neither" in text

@@ -22,9 +22,10 @@ def imported(tmp_path: Path) -> str:
 
 
 def test_team_members_become_role_tenures_with_their_history(imported: str) -> None:
-    rows = [r for r in view(imported, "role-and-responsibility-history", as_of="2026-10-01") if r["kind"] == "role"]
-    assert [(r["itemLabel"], r["holderLabel"], r["partyLabel"], r["startDate"], r.get("endDate"), r["current"])
-            for r in rows] == [
+    rows = [r for r in view(imported, "role-and-responsibility-history", as_of="2026-10-01")
+            if r["kind"] == "role"]
+    assert [(r["itemLabel"], r["holderLabel"], r["partyLabel"], r["startDate"], r.get("endDate"),
+             r["current"]) for r in rows] == [
         ("Data Owner", "Marta Ferreira", "Clinical Data Platform", "2026-01-05", None, "true"),
         # ODCS's dateOut is the successor's dateIn; comgraph's end dates are inclusive.
         ("Data Steward", "João Costa", "Clinical Data Platform", "2026-01-05", "2026-08-31", "false"),
@@ -37,7 +38,8 @@ def test_sla_properties_become_targets_on_the_metrics_they_name(imported: str) -
     assert sorted((r["stakeholderLabel"], r["metricLabel"], r["operator"].rsplit("/", 1)[-1], r["threshold"],
                    r["unit"].rsplit("/", 1)[-1], r["status"]) for r in rows) == [
         ("Clinical Data Platform", "availability", "atLeast", "99.5", "percent", "not measured"),
-        ("Clinical Data Platform", "latency of admissions.admitted_at", "atMost", "4", "hours", "not measured"),
+        ("Clinical Data Platform", "latency of admissions.admitted_at", "atMost", "4", "hours",
+         "not measured"),
         ("Clinical Data Platform", "timeToRepair", "atMost", "8", "hours", "not measured"),
     ]
 
@@ -62,8 +64,10 @@ def test_a_broken_contract_names_its_yaml_paths_and_changes_nothing(tmp_path: Pa
     result = cli("import", "odcs", str(broken), "--store", url)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    kind_line = next(i for i, line in enumerate(broken.read_text().splitlines(), 1) if line.startswith("kind:"))
-    assert lines[0].startswith(f"comgraph: broken.yaml:{kind_line}:7: kind: 'Contract' is not one of ['DataContract']")
+    kind_line = next(i for i, line in enumerate(broken.read_text().splitlines(), 1)
+                     if line.startswith("kind:"))
+    assert lines[0].startswith(f"comgraph: broken.yaml:{kind_line}:7: kind: 'Contract' is not one of "
+                               "['DataContract']")
     assert any(line.startswith("broken.yaml:") and ": team.members[1].dateIn: " in line for line in lines)
     assert lines[-1].endswith("in broken.yaml; nothing was imported")
     assert quads(url) == before

@@ -35,7 +35,8 @@ def test_cells_read_single_letters_combinations_and_nothing() -> None:
 
 def test_the_example_sheet_round_trips_through_the_raci_matrix_view_cell_for_cell(tmp_path: Path) -> None:
     url = f"oxigraph://{tmp_path / 'store'}"
-    result = cli("import", "raci", str(TEMPLATES / "raci-example.xlsx"), "--start", "2026-01-01", "--store", url)
+    result = cli("import", "raci", str(TEMPLATES / "raci-example.xlsx"), "--start", "2026-01-01",
+                 "--store", url)
     assert result.exit_code == 0, result.output
 
     ws = load_workbook(TEMPLATES / "raci-example.xlsx").worksheets[0]
@@ -68,11 +69,11 @@ def test_an_unknown_letter_an_empty_header_and_an_unknown_process_are_three_erro
     result = cli("import", "raci", str(_bad_sheet(tmp_path / "raci.xlsx")), "--store", demo_store)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == "comgraph: raci.xlsx:Sheet1!D1: empty party header: expected the party's name, such as " \
-                       "'MedIT Prime Ltd [prime contractor]'"
+    assert lines[0] == "comgraph: raci.xlsx:Sheet1!D1: empty party header: expected the party's name, " \
+                       "such as 'MedIT Prime Ltd [prime contractor]'"
     assert "raci.xlsx:Sheet1!E2: 'X' is not a RACI code: expected R, A, C or I" in result.stderr
-    assert "raci.xlsx:Sheet1!B3: unknown process 'Finance': expected one of strategy, membership, integration, " \
-           "equity, audit, feedback" in result.stderr
+    assert "raci.xlsx:Sheet1!B3: unknown process 'Finance': expected one of strategy, membership, " \
+           "integration, equity, audit, feedback" in result.stderr
     assert lines[-1] == "3 errors in raci.xlsx; nothing was imported"
     assert quads(demo_store) == before
 
@@ -111,8 +112,8 @@ def test_a_row_without_an_accountable_party_imports_and_validate_names_its_cell(
     location = finding["locations"][0]
     assert location["physicalLocation"] == {"artifactLocation": {"uri": "raci.xlsx"},
                                             "region": {"startLine": 3, "startColumn": 1}}
-    assert location["logicalLocations"][0] == {"name": "Sheet1!A3", "fullyQualifiedName": "raci.xlsx#Sheet1!A3",
-                                               "kind": "element"}
+    assert location["logicalLocations"][0] == {"name": "Sheet1!A3", "kind": "element",
+                                               "fullyQualifiedName": "raci.xlsx#Sheet1!A3"}
 
 
 def test_two_accountable_parties_are_reported_at_their_cells(demo_store: str, tmp_path: Path) -> None:
@@ -185,6 +186,7 @@ ex:m a org:Membership ; org:member ex:prime ; org:organization ex:rel ; org:role
     cg:startDate "2026-01-01"^^xsd:date .
 """, encoding="utf-8")
     report = json.loads(cli("validate", str(data), "--format", "json").stdout)
-    kinds = [r["message"] for r in report["results"] if r["shape"].endswith("TeamCoversStakeholderKindsShape")]
+    kinds = [r["message"] for r in report["results"]
+             if r["shape"].endswith("TeamCoversStakeholderKindsShape")]
     assert kinds == ["The relationship has providers of services, but none of them is represented on the "
                      "co-management team."]

@@ -29,8 +29,8 @@ RACI_HEADER = ["Responsibility", "Process", "Description", "Frequency"]
 TEMPLATE_PARTIES = ["Your company [company]", "Prime contractor name [prime contractor]",
                     "Subcontractor name [subcontractor]", "Business unit name [business unit]"]
 TEMPLATE_ROWS = [
-    ["Example: Monthly service review", "Integration", "Review service levels with the business every month.",
-     "Monthly", "A", "R", "C", "I"],
+    ["Example: Monthly service review", "Integration",
+     "Review service levels with the business every month.", "Monthly", "A", "R", "C", "I"],
 ]
 
 # A hospital outsources its clinical IT to a prime contractor with two subcontractors.
@@ -48,8 +48,8 @@ EXAMPLE_PARTIES = [
 ]
 EXAMPLE_ROWS = [
     # responsibility, process, description, frequency, then one letter cell per party
-    ("Clinical IT strategy review", "Strategy", "Agree the clinical IT roadmap with the board.", "Annually",
-     ["C", "C", "I", "R", "A", "C", "", "", "I", ""]),
+    ("Clinical IT strategy review", "Strategy", "Agree the clinical IT roadmap with the board.",
+     "Annually", ["C", "C", "I", "R", "A", "C", "", "", "I", ""]),
     ("Supplier selection", "Membership", "Select and approve providers for clinical IT capabilities.", "",
      ["C", "C", "", "A/R", "I", "C", "", "", "", ""]),
     ("Service desk", "Integration", "Answer clinicians' IT calls around the clock.", "",
@@ -66,7 +66,8 @@ EXAMPLE_ROWS = [
      ["I", "C", "", "", "", "A", "C", "R", "", "I"]),
     ("Monthly service review", "Integration", "Review service levels with the clinical units.", "Monthly",
      ["C", "C", "C", "R", "", "A", "C", "C", "", ""]),
-    ("Invoicing and reconciliation", "Equity", "Check monthly invoices against pricing and credits.", "Monthly",
+    ("Invoicing and reconciliation", "Equity", "Check monthly invoices against pricing and credits.",
+     "Monthly",
      ["A", "", "", "R", "", "R", "", "", "", ""]),
     ("Grant reporting", "Equity", "Report the use of the fund's grant.", "Quarterly",
      ["A", "", "", "R", "I", "C", "", "", "I", ""]),
@@ -74,7 +75,8 @@ EXAMPLE_ROWS = [
      ["A", "C", "", "R", "", "C", "", "C", "", ""]),
     ("Quarterly relationship audit", "Audit", "Audit every party on the four audit components.", "Quarterly",
      ["A", "C", "C", "R", "I", "C", "C", "C", "I", "C"]),
-    ("Clinician satisfaction survey", "Audit", "Survey clinicians' satisfaction with IT services.", "Quarterly",
+    ("Clinician satisfaction survey", "Audit", "Survey clinicians' satisfaction with IT services.",
+     "Quarterly",
      ["A", "R", "R", "C", "I", "I", "", "", "", ""]),
     ("Lessons learned review", "Feedback", "Collect lessons from incidents and agree actions.", "Quarterly",
      ["C", "R", "C", "C", "", "A", "C", "C", "", "R"]),
@@ -101,11 +103,12 @@ INSTRUCTIONS = [
     "Process is one of: Strategy, Membership, Integration, Equity, Audit, Feedback.",
     "Description and Frequency (Weekly, Monthly, Quarterly, Half-yearly, Annually) are optional.",
     "Every other column is a party. Write its kind in brackets after the name, for example",
-    "'MedIT Prime Ltd [prime contractor]'. Kinds: company, business unit, service provider, prime contractor,",
-    "subcontractor, supplier management, executive management, external funding provider.",
+    "'MedIT Prime Ltd [prime contractor]'. Kinds: company, business unit, service provider,",
+    "prime contractor, subcontractor, supplier management, executive management, external funding provider.",
     "A party already in the store is matched by its name; the kind may then be left out.",
     "Cells hold R, A, C or I, a combination such as A/R or RA, or nothing.",
-    "Each responsibility needs exactly one A and at least one R: comgraph validate reports the rows that do not.",
+    "Each responsibility needs exactly one A and at least one R: comgraph validate reports the rows that",
+    "do not.",
     "Importing the sheet again replaces what it imported before.",
 ]
 
@@ -247,8 +250,48 @@ def write_odcs() -> None:
     (HERE / "odcs-contract.yaml").write_text(ODCS_CONTRACT, encoding="utf-8")
 
 
+def write_screenshot(png: Path) -> None:
+    """docs/img: the example sheet as a spreadsheet shows it, rendered as HTML by headless
+    Chromium (``--screenshot``; needs /usr/bin/chromium)."""
+    import html
+    import subprocess
+    import tempfile
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(HERE / "raci-example.xlsx").worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    letters = [chr(65 + i) for i in range(len(rows[0]))]
+    cells = ["<tr><th></th>" + "".join(f"<th class=col>{c}</th>" for c in letters) + "</tr>"]
+    for n, row in enumerate(rows, start=1):
+        tag = "th class=head" if n == 1 else "td"
+        cells.append(f"<tr><th class=row>{n}</th>" + "".join(
+            f"<{tag}>{html.escape(str(v or ''))}</{tag.split()[0]}>" for v in row) + "</tr>")
+    page = ("<html><head><meta charset=utf-8><style>body{font:12px Calibri,Arial,sans-serif;margin:8px}"
+            "table{border-collapse:collapse}td,th{border:1px solid #c8c8c8;padding:3px 6px;max-width:190px}"
+            "td{text-align:center}td:nth-child(2),td:nth-child(4){text-align:left}"
+            "td:nth-child(4){min-width:300px}td:nth-child(2){min-width:200px}"
+            "th.col,th.row{background:#efefef;font-weight:normal;color:#555}"
+            "th.head{background:#1f4e79;color:#fff;vertical-align:top;font-weight:bold}</style></head><body>"
+            "<table>" + "".join(cells) + "</table></body></html>")
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = Path(tmp) / "sheet.html"
+        page_file.write_text(page, encoding="utf-8")
+        subprocess.run(["/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--hide-scrollbars", f"--screenshot={png}", "--window-size=1900,860",
+                        page_file.as_uri()],
+                       check=True, capture_output=True, timeout=120)
+
+
 if __name__ == "__main__":
+    import sys
+
     write_raci()
     write_obligations()
     write_odcs()
     print(f"wrote the templates in {HERE}")
+    if "--screenshot" in sys.argv:
+        target = HERE.parents[1] / "docs" / "img" / "raci-example-sheet.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_screenshot(target)
+        print(f"wrote {target}")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from importlib import resources
 from pathlib import Path
 
 import pyoxigraph as ox
