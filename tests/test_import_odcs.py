@@ -80,3 +80,13 @@ def test_a_contract_that_is_not_yaml_names_the_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("comgraph: bad.yaml:3:")
     assert "not valid YAML" in result.stderr
+
+
+def test_importing_the_contract_and_the_register_twice_leaves_the_store_unchanged(imported: str) -> None:
+    register = str(TEMPLATES / "obligations-template.xlsx")
+    assert cli("import", "obligations", register, "--store", imported).exit_code == 0
+    once = quads(imported)
+    again = cli("import", "odcs", str(FIXTURE), "--store", imported)
+    assert "0 added, 0 removed" in again.stderr
+    assert "0 added, 0 removed" in cli("import", "obligations", register, "--store", imported).stderr
+    assert quads(imported) == once

@@ -137,6 +137,16 @@ def test_importing_the_same_sheet_twice_leaves_the_store_unchanged(demo_store: s
     assert quads(demo_store) == once
 
 
+def test_importing_the_example_twice_into_an_empty_store_leaves_it_unchanged(tmp_path: Path) -> None:
+    url = f"oxigraph://{tmp_path / 'store'}"
+    args = ("import", "raci", str(TEMPLATES / "raci-example.xlsx"), "--store", url)
+    assert cli(*args, "--start", "2026-01-01").exit_code == 0
+    once = quads(url)
+    second = cli(*args)  # the relationship it made now has a start date, which the import reuses
+    assert "0 added, 0 removed" in second.stderr, second.stderr
+    assert quads(url) == once
+
+
 def test_editing_one_cell_changes_exactly_that_assertion(demo_store: str, tmp_path: Path) -> None:
     sheet = _sheet_for_demo(tmp_path / "raci.xlsx", ("A/R", "I", "R"))
     assert cli("import", "raci", str(sheet), "--store", demo_store).exit_code == 0

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -365,16 +366,16 @@ def to_literal(value: object) -> ox.Literal:
         return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
-    if isinstance(value, float):
-        return ox.Literal(_decimal_text(value), datatype=ox.NamedNode(XSD + "decimal"))
+    if isinstance(value, (float, Decimal)):
+        return decimal(value)
     return ox.Literal(str(value))
 
 
-def _decimal_text(value: float) -> str:
-    text = repr(value)
-    if "e" in text or "E" in text:
-        text = f"{value:.12f}".rstrip("0")
-    return text if "." in text else text + ".0"
+def decimal(value: float | Decimal | str) -> ox.Literal:
+    """An xsd:decimal in the canonical form a store keeps (``1.0`` is stored as ``1``), so that a
+    re-import compares equal to what the last one wrote."""
+    text = format(Decimal(str(value)).normalize(), "f")
+    return ox.Literal(text, datatype=ox.NamedNode(XSD + "decimal"))
 
 
 def import_graph(relationship: ox.NamedNode, kind: str, file: str, part: str | None = None) -> ox.NamedNode:
@@ -504,18 +505,31 @@ def agents_by_label(store: Store | None) -> dict[str, list[ox.NamedNode]]:
     return found
 
 
-def memberships(store: Store | None, relationship: ox.NamedNode) -> set[tuple[str, str]]:
-    """(member IRI, stakeholder role IRI) of every membership in the relationship."""
+def memberships(store: Store | None, relationship: ox.NamedNode) -> dict[tuple[str, str], set[str]]:
+    """(member IRI, stakeholder role IRI) -> the memberships that say so, in the relationship."""
     if store is None:
-        return set()
+        return {}
     rows = store.select(
-        f"SELECT ?m ?role WHERE {{ ?x <http://www.w3.org/ns/org#organization> <{relationship.value}> ; "
+        f"SELECT ?x ?m ?role WHERE {{ ?x <http://www.w3.org/ns/org#organization> <{relationship.value}> ; "
         "<http://www.w3.org/ns/org#member> ?m ; <http://www.w3.org/ns/org#role> ?role }")
-    return {(r["m"].value, r["role"].value) for r in rows}
+    found: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        found.setdefault((r["m"].value, r["role"].value), set()).add(r["x"].value)
+    return found
 
 
-def has_client(store: Store | None, relationship: ox.NamedNode) -> bool:
-    return store is not None and store.ask(f"ASK {{ <{relationship.value}> <{CG}client> ?c }}")
+def client_of(store: Store | None, relationship: ox.NamedNode) -> ox.NamedNode | None:
+    if store is None:
+        return None
+    rows = store.select(f"SELECT ?c WHERE {{ <{relationship.value}> <{CG}client> ?c }}")
+    return rows[0]["c"] if rows else None
+
+
+def imported_from(store: Store | None, node: ox.NamedNode, file: str) -> bool:
+    """Whether ``node`` was made by an earlier import of ``file`` (which must then assert it again,
+    or the re-import would take it away)."""
+    return store is not None and store.ask(
+        f"ASK {{ <{node.value}> <{CG}sourceFile> {ox.Literal(Path(file).name)} }}")
 
 
 @dataclass
@@ -529,13 +543,13 @@ class Parties:
     start: date | None
     created_relationship: bool
     known: dict[str, list[ox.NamedNode]] = field(init=False)
-    members: set[tuple[str, str]] = field(init=False)
-    client_set: bool = field(init=False)
+    members: dict[tuple[str, str], set[str]] = field(init=False)
+    client: ox.NamedNode | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.known = agents_by_label(self.store)
         self.members = memberships(self.store, self.relationship)
-        self.client_set = has_client(self.store, self.relationship)
+        self.client = client_of(self.store, self.relationship)
 
     def resolve(self, text: str, where: object, problems: Problems) -> ox.NamedNode | None:
         name, kind_text = split_kind(text)
@@ -563,8 +577,11 @@ class Parties:
             self.builder.types(node, "cg:Stakeholder", "org:Organization", "prov:Organization")
             self.builder.label(node, name)
             self.builder.source(node, where)
-        if kind is not None and (node.value, kind.value) not in self.members:
-            membership = mint(self.relationship, "membership", name, kind.value.rsplit("/", 1)[-1])
+        membership = mint(self.relationship, "membership", name, kind.value.rsplit("/", 1)[-1]) \
+            if kind is not None else None
+        # A membership with this role that someone else wrote is left alone; ours is stated again.
+        if membership is not None and membership.value in self.members.get((node.value, kind.value),
+                                                                            {membership.value}):
             self.builder.types(membership, "org:Membership")
             self.builder.label(membership, f"{name} as {vocab_label(kind)}")
             self.builder.add(membership, term("org:member"), node)
@@ -573,9 +590,9 @@ class Parties:
             if self.start is not None:
                 self.builder.literal(membership, "cg:startDate", self.start)
             self.builder.source(membership, where)
-        if kind is not None and kind.value.endswith("/company") and not self.client_set:
+        if kind is not None and kind.value.endswith("/company") and self.client in (None, node):
             self.builder.add(self.relationship, cg("client"), node)
-            self.client_set = True
+            self.client = node
         return node
 
 

@@ -28,7 +28,9 @@ from comgraph.importers.common import (
     as_date,
     as_text,
     clean,
+    decimal,
     import_graph,
+    imported_from,
     is_blank,
     match_key,
     mint,
@@ -168,6 +170,7 @@ def read_obligations(table: Table, store: Store | None,
         problems.raise_if_any()
 
     relationship, create = pick_relationship(store, relationship_iri, table.file)
+    create = create or imported_from(store, relationship, table.file)
     start, _ = relationship_dates(store, relationship)
     as_of = _as_of(store, relationship)
     builder = GraphBuilder(table.file)
@@ -294,9 +297,9 @@ def _metrics_by_label(store: Store | None) -> dict[str, ox.NamedNode]:
 def _target(builder: GraphBuilder, relationship: ox.NamedNode, obligation: ox.NamedNode, ident: str,
             metric_name: str, spec: TargetSpec, obligor: ox.NamedNode | None, recurrence: Recurrence | None,
             metrics: dict[str, ox.NamedNode], where) -> None:
-    metric = metrics.get(match_key(metric_name))
-    if metric is None:
-        metric = mint(relationship, "metric", metric_name)
+    minted = mint(relationship, "metric", metric_name)
+    metric = metrics.get(match_key(metric_name), minted)
+    if metric == minted:  # new, or made by an import: stated again, so a re-import keeps it
         builder.types(metric, "dqv:Metric")
         builder.label(metric, metric_name)
         # Obligations' targets are service levels: the price and level of service component.
@@ -307,8 +310,7 @@ def _target(builder: GraphBuilder, relationship: ox.NamedNode, obligation: ox.Na
     builder.add(target, term("cg:process"), term("cgp:audit"))
     builder.add(target, term("cg:metric"), metric)
     builder.add(target, term("cg:operator"), spec.operator)
-    builder.add(target, term("cg:threshold"), ox.Literal(str(spec.threshold),
-                                                         datatype=ox.NamedNode(term("xsd:decimal").value)))
+    builder.add(target, term("cg:threshold"), decimal(spec.threshold))
     if spec.unit is not None:
         builder.add(target, term("cg:unit"), spec.unit)
     if obligor is not None:

@@ -29,7 +29,9 @@ from comgraph.importers.common import (
     Problem,
     Problems,
     clean,
+    decimal,
     import_graph,
+    imported_from,
     mint,
     new_relationship,
     pick_relationship,
@@ -185,6 +187,7 @@ def read_contract(file: str | Path, store: Store | None,
     problems = Problems(name)
     at = _Located(root, problems)
     relationship, create = pick_relationship(store, relationship_iri, str(file))
+    create = create or imported_from(store, relationship, name)
     start, _ = relationship_dates(store, relationship)
     builder = GraphBuilder(name)
     result = ContractImport(builder, import_graph(relationship, "odcs", name), relationship)
@@ -270,7 +273,7 @@ def read_contract(file: str | Path, store: Store | None,
         builder.add(target, term("cg:process"), term("cgp:audit"))
         builder.add(target, term("cg:metric"), metric)
         builder.add(target, term("cg:operator"), term(operator))
-        builder.add(target, term("cg:threshold"), ox.Literal(str(value), datatype=term("xsd:decimal")))
+        builder.add(target, term("cg:threshold"), decimal(value))
         if unit:
             builder.add(target, term("cg:unit"), term("cgunit:" + unit))
         elif unit_text:
@@ -297,7 +300,7 @@ def read_contract(file: str | Path, store: Store | None,
         builder.label(ownership, f"{owner_name} owns {title}")
         builder.add(ownership, term("cg:ownedAsset"), asset)
         builder.add(ownership, term("cg:owner"), owner)
-        builder.add(ownership, term("cg:share"), ox.Literal("1.0", datatype=term("xsd:decimal")))
+        builder.add(ownership, term("cg:share"), decimal(1))
         if created or start:
             builder.literal(ownership, "cg:startDate", created or start)
         builder.source(ownership, "team.name" if team_name else "domain",
@@ -314,7 +317,7 @@ def read_contract(file: str | Path, store: Store | None,
                                    f"{' per ' + unit if unit else ''}".replace("  ", " "))
         builder.add(arrangement, term("cg:process"), term("cgp:equity"))
         builder.add(arrangement, term("cg:pricingModel"), term("cgpm:unitPrice" if unit else "cgpm:fixedFee"))
-        builder.add(arrangement, term("cg:amount"), ox.Literal(str(amount), datatype=term("xsd:decimal")))
+        builder.add(arrangement, term("cg:amount"), decimal(amount))
         if currency:
             builder.literal(arrangement, "cg:currency", currency)
         if unit:

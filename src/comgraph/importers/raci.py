@@ -27,6 +27,7 @@ from comgraph.importers.common import (
     as_text,
     clean,
     import_graph,
+    imported_from,
     is_blank,
     match_key,
     mint,
@@ -115,6 +116,7 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
         problems.raise_if_any()
 
     store_rel, create = pick_relationship(store, relationship_iri, table.file)
+    create = create or imported_from(store, store_rel, table.file)
     rel_start, _ = relationship_dates(store, store_rel)
     start = start or rel_start
     builder = GraphBuilder(table.file)
