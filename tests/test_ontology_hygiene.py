@@ -103,14 +103,14 @@ def test_the_profile_checker_rejects_punning_non_simple_cardinality_and_xsd_date
     assert "datatype http://www.w3.org/2001/XMLSchema#date is outside the OWL 2 datatype map" in messages
 
 
-def test_the_schemes_hold_six_processes_seven_stakeholder_roles_four_raci_codes_four_components(onto) -> None:
+def test_the_schemes_hold_six_processes_eight_stakeholder_roles_four_raci_codes_four_components(onto) -> None:
     def members(scheme: str) -> set[str]:
         return {str(c) for c in onto.subjects(SKOS.inScheme, rdflib.URIRef(scheme))}
 
     base = "https://w3id.org/comgraph/vocab/"
     assert members(base + "process") == PROCESSES
     assert {m.rsplit("/", 1)[1] for m in members(base + "stakeholder-role")} == {
-        "businessUnit", "serviceProvider", "primeContractor", "subcontractor",
+        "company", "businessUnit", "serviceProvider", "primeContractor", "subcontractor",
         "supplierManagement", "executiveManagement", "externalFundingProvider"}
     assert {str(onto.value(rdflib.URIRef(m), SKOS.notation)) for m in members(base + "raci")} == set("RACI")
     components = members(base + "audit-component")

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from comgraph import __version__
 from comgraph.diff.command import diff as diff_command
+from comgraph.importers import import_group
 from comgraph.output import RESULT_FORMATS, write_table
 from comgraph.sources import expand_data_paths
 from comgraph.store import (
@@ -502,7 +503,7 @@ def docs_command(out_dir: str) -> None:
 
 
 main.add_command(diff_command)
-
+main.add_command(import_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -24,7 +24,7 @@ from comgraph.sources import expand_data_paths
 from comgraph.store import Source, Store, StoreError, open_store
 from comgraph.store.oxigraph import OxigraphStore
 from comgraph.validate.compiler import Check, compile_shapes
-from comgraph.validate.locations import SourceIndex
+from comgraph.validate.locations import SourceIndex, imported_locations, locate_imported
 from comgraph.validate.model import Report, Result, Severity, ShapeInfo, fingerprint, term_key
 from comgraph.validate.reference import RawFinding, run_pyshacl, store_as_rdflib, to_oxigraph
 from comgraph.validate.shapes import Shapes, ShapesError, path_text, rdf_files
@@ -125,6 +125,7 @@ def _open_data(data: Data) -> tuple[Store, list[Path], bool, dict[Path, str]]:
     if isinstance(data, Graph):
         store.load([Source("graph", data=data.serialize(format="nt", encoding="utf-8"),
                            format=ox.RdfFormat.N_TRIPLES)])
+        _add_hierarchies(store)
         return store, [], True, {}
     items = [data] if isinstance(data, (str, Path, Source)) else list(data)
     sources = [i for i in items if isinstance(i, Source)]
@@ -142,8 +143,30 @@ def _open_data(data: Data) -> tuple[Store, list[Path], bool, dict[Path, str]]:
     # the relationship as a whole, whichever graph a statement was filed in.
     if store.graphs():
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    _add_hierarchies(store)
     names = {p: str(p) for p in paths}
     return store, paths, True, names
+
+
+#: Vocabularies whose skos:broader links the shapes follow (a prime contractor is a service
+#: provider). Files given to validate rarely include them, so a private store gets them.
+_HIERARCHIES = ("stakeholder-roles.ttl",)
+
+
+def _add_hierarchies(store: Store) -> None:
+    from comgraph.paths import ontology_dir
+
+    try:
+        vocab = ontology_dir() / "vocab"
+    except FileNotFoundError:
+        return
+    rows = [f for f in (vocab / name for name in _HIERARCHIES) if f.is_file()]
+    if rows:
+        broader = ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader")
+        triples = [t for f in rows for t in ox.parse(path=str(f), format=ox.RdfFormat.TURTLE)
+                   if t.predicate == broader]
+        store.load([Source("skos:broader", data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+                           format=ox.RdfFormat.N_TRIPLES)])
 
 
 def _local_copy(store: Store) -> Store:
@@ -379,6 +402,7 @@ def _results(store: Store, shapes: Shapes, graph: Graph, raw: list[RawFinding], 
     keys = _bnode_keys(store, blanks)
     labels = _labels(store, {r.focus for r in raw if isinstance(r.focus, ox.NamedNode)})
     index = SourceIndex.build(files, {r.focus for r in raw}, names) if files and raw else None
+    imported = imported_locations(store, [t for r in raw for t in (r.focus, r.value)]) if raw else {}
     infos: dict[Node, ShapeInfo] = {}
     results = []
     for r in raw:
@@ -410,7 +434,8 @@ def _results(store: Store, shapes: Shapes, graph: Graph, raw: list[RawFinding], 
             checklist_item_label=info.checklist_item_label,
             process=info.process,
             process_label=info.process_label,
-            location=index.locate(r.focus, r.path, r.value) if index else None,
+            location=locate_imported(imported, r.focus, r.value)
+            or (index.locate(r.focus, r.path, r.value) if index else None),
         ))
     results.sort(key=lambda x: (x.process_label or "~", x.checklist_item or "~", x.shape, str(x.focus),
                                 x.path or "", str(x.value or "")))

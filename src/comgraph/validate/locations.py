@@ -6,6 +6,11 @@ N-Triples and N-Quads files that were loaded (they already parsed, so the tokeni
 to find statements, not to judge them). It records, for the subjects a report asks about, where
 each of their subject blocks starts and where each predicate-object pair sits. Blank nodes in
 the files cannot be matched to the store's (their labels differ), so they are passed over.
+
+Data that ``comgraph import`` brought in from a spreadsheet or a data contract carries its
+origin in the graph itself (``cg:sourceFile``, ``cg:sourceRef`` such as ``Sheet1!E7``, and
+``cg:sourceLine``); :func:`imported_locations` reads those from the store, and they win over a
+position in a Turtle file the importer wrote, because the cell is where a person fixes it.
 """
 
 from __future__ import annotations
@@ -321,3 +326,45 @@ class SourceIndex:
         if path and (fkey, path) in self.pairs:
             return self.pairs[(fkey, path)]
         return self.subjects.get(fkey)
+
+
+_CELL = re.compile(r"^(?:'(?:[^']|'')*'|[^!]+)!\$?([A-Z]{1,3})\$?(\d+)$")
+CG = "https://w3id.org/comgraph/ns#"
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def imported_locations(store, nodes: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal | None]) \
+        -> dict[str, SourceLocation]:
+    """Where each of ``nodes`` (by IRI) was imported from, for those that record it."""
+    iris = sorted({n.value for n in nodes if isinstance(n, ox.NamedNode)})
+    found: dict[str, SourceLocation] = {}
+    for i in range(0, len(iris), 400):
+        chunk = " ".join(f"<{v}>" for v in iris[i:i + 400])
+        rows = store.select(
+            f"SELECT ?n ?file ?ref ?line WHERE {{ VALUES ?n {{ {chunk} }} ?n <{CG}sourceFile> ?file ; "
+            f"<{CG}sourceRef> ?ref OPTIONAL {{ ?n <{CG}sourceLine> ?line }} }}")
+        for r in rows:
+            ref = r["ref"].value
+            cell = _CELL.match(ref)
+            try:
+                line = int(r["line"].value) if "line" in r else (int(cell.group(2)) if cell else 0)
+            except ValueError:
+                line = 0
+            column = _column_number(cell.group(1)) if cell else 1
+            found.setdefault(r["n"].value, SourceLocation(r["file"].value, line, column, ref))
+    return found
+
+
+def locate_imported(imported: dict[str, SourceLocation], focus, value) -> SourceLocation | None:
+    """The imported origin of a finding: the value's (the offending record, say the second
+    Accountable assignment's cell) when it has one, else the focus node's."""
+    for node in (value, focus):
+        if isinstance(node, ox.NamedNode) and node.value in imported:
+            return imported[node.value]
+    return None

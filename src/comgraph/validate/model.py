@@ -52,13 +52,18 @@ class Severity(enum.IntEnum):
 
 @dataclass(frozen=True)
 class SourceLocation:
-    """Where a finding is in the input files (1-based line and column)."""
+    """Where a finding is in the input files (1-based line and column). For data imported from
+    a spreadsheet or a data contract, ``ref`` is the cell (``Sheet1!E7``, whose row is the line)
+    or the YAML path (``team.members[1]``) it was read from."""
 
     file: str
     line: int
     column: int
+    ref: str | None = None
 
     def __str__(self) -> str:
+        if self.ref:
+            return f"{self.file}:{self.ref}"
         return f"{self.file}:{self.line}:{self.column}"
 
 

@@ -27,7 +27,8 @@ def result_dict(r: Result) -> dict:
         "process": r.process,
         "processLabel": r.process_label,
         "location": (
-            {"file": r.location.file, "line": r.location.line, "column": r.location.column}
+            {"file": r.location.file, "line": r.location.line, "column": r.location.column,
+             "ref": r.location.ref}
             if r.location else None
         ),
         "waived": r.waived_by is not None,

@@ -63,10 +63,18 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
             }],
         }
         if r.location:
-            location["physicalLocation"] = {
-                "artifactLocation": {"uri": _uri(r.location.file)},
-                "region": {"startLine": r.location.line, "startColumn": r.location.column},
-            }
+            location["physicalLocation"] = {"artifactLocation": {"uri": _uri(r.location.file)}}
+            if r.location.line > 0:
+                # For a spreadsheet cell, the row and the column's number (E7: line 7, column 5).
+                location["physicalLocation"]["region"] = {"startLine": r.location.line,
+                                                          "startColumn": r.location.column}
+            if r.location.ref:
+                # The cell (Sheet1!E7) or YAML path the finding was imported from.
+                location["logicalLocations"].insert(0, {
+                    "name": r.location.ref,
+                    "fullyQualifiedName": f"{r.location.file}#{r.location.ref}",
+                    "kind": "element",
+                })
         result = {
             "ruleId": r.shape,
             "ruleIndex": index[r.shape],
