@@ -30,7 +30,7 @@ from comgraph.store.base import (
     StoreUnavailable,
     Term,
     as_graph_name,
-    load_error_from_syntax_error,
+    load_error_from_parse_failure,
 )
 from comgraph.store.bindings import inject_values
 
@@ -235,8 +235,8 @@ class RemoteStore(Store):
                                 spool = spools[dest] = tempfile.SpooledTemporaryFile(8 << 20)
                             spool.write(str(quad.triple).encode() + b" .\n")
                             count += 1
-                    except SyntaxError as exc:
-                        raise load_error_from_syntax_error(item.name, exc, item) from None
+                    except (SyntaxError, MemoryError) as exc:
+                        raise load_error_from_parse_failure(item.name, exc, item) from None
                 if progress:
                     done += item.size()
                     progress(done, total)
