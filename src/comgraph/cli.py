@@ -6,6 +6,7 @@ runtime error. Every command takes ``--store URL`` (or ``COMGRAPH_STORE``).
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sys
 from pathlib import Path
@@ -74,11 +75,34 @@ def load_data(store: Store, data: tuple[str, ...] | list[str], *, graph: str | N
 
                 return store.load(paths, graph=graph, format=fmt, progress=progress)
         return store.load(paths, graph=graph, format=fmt)
-    except (LoadError, ValueError) as exc:
+    except (StoreError, ValueError) as exc:
         raise Fail(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _os_error_message(exc: OSError) -> str:
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)
+
+
+class _Commands(click.Group):
+    """The command group, with one net under every command: a StoreError (an engine that is
+    down, refuses credentials or a write) or an OSError (a file that cannot be read or written)
+    that a command did not turn into a Fail itself still ends as ``comgraph: message`` and exit
+    code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise Fail(str(exc)) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly when the reader of our output went away
+            raise Fail(_os_error_message(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="comgraph")
 def main() -> None:
     """comgraph: the knowledge graph of a co-managed business relationship.

@@ -264,11 +264,21 @@ class RemoteStore(Store):
                 self.update(moves)
         except BaseException:
             for stage in staged.values():
-                try:
-                    self.update(f"DROP SILENT GRAPH {stage}")
-                except StoreError:
-                    pass
+                self._drop_staged(stage)
             raise
+
+    def _drop_staged(self, stage: ox.NamedNode) -> None:
+        """Take a staged graph away after a failed load, by update or else by the GSP (an
+        engine that refused the update may still take a DELETE)."""
+        try:
+            self.update(f"DROP SILENT GRAPH {stage}")
+            return
+        except StoreError:
+            pass
+        try:
+            self._gsp("DELETE", stage)
+        except StoreError:
+            pass
 
     def close(self) -> None:
         self._session.close()
@@ -333,8 +343,16 @@ def _sibling(query_url: str, name: str) -> str | None:
     return None
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
 def _reason(exc: Exception) -> str:
+    # requests wraps the socket's error three deep ("HTTPConnectionPool(...): Max retries
+    # exceeded ... NewConnectionError(... [Errno 111] Connection refused)"): say the last part.
     text = str(exc)
+    found = _ERRNO.findall(text)
+    if found:
+        return found[-1].strip().lower()
     return text if len(text) < 300 else text[:300] + "…"
 
 
