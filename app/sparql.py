@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.ops import cors_headers, note_query, record_request
+from comgraph.app.ops import SECURITY_HEADERS, cors_headers, note_query, record_request
 from comgraph.app.protocol import (
     BOOLEAN_FORMATS,
     CHUNK,
@@ -430,6 +430,7 @@ def answer_plain_query(app: Any, taken: tuple[str, str | None, str], *, accept_h
                 headers.append((name, value))
         else:
             headers.append((name, value))
+    headers += SECURITY_HEADERS
     if whole is not None:
         headers.append(("Content-Length", str(len(whole))))
     record_request(app, method="GET", path="/sparql", endpoint="sparql.endpoint",
