@@ -309,9 +309,11 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
                    "Without --workers: one worker.")
 @click.option("--threads", type=int, default=4, show_default=True,
               help="Threads per worker that evaluate queries and run the app (granian's blocking threads).")
-@click.option("--update-token", envvar="COMGRAPH_UPDATE_TOKEN", metavar="TOKEN",
-              help="Bearer token that allows SPARQL Update and Graph Store writes "
-                   "[env COMGRAPH_UPDATE_TOKEN]. Without it the service is read-only.")
+@click.option("--update-token-file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="File holding the bearer token that allows SPARQL Update and Graph Store writes "
+                   "(or set COMGRAPH_UPDATE_TOKEN). Without a token the service is read-only.")
+# Refused: a token on the command line is shown by `ps` to every user of the machine.
+@click.option("--update-token", "token_on_command_line", hidden=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Origin allowed to call the service from a browser (repeatable; '*' for any) "
                    "[env COMGRAPH_CORS_ORIGINS, comma-separated].")
@@ -322,10 +324,22 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @click.option("--max-body", type=int, envvar="COMGRAPH_MAX_BODY", default=16 << 20, show_default=True,
               help="Largest request body accepted, in bytes (413 above).")
 def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool,
-          workers: int | None, server: str | None, threads: int, update_token: str | None,
-          cors_origins: tuple[str, ...], query_timeout: float, max_rows: int, max_body: int) -> None:
-    """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
+          workers: int | None, server: str | None, threads: int, update_token_file: str | None,
+          token_on_command_line: str | None, cors_origins: tuple[str, ...], query_timeout: float,
+          max_rows: int, max_body: int) -> None:
+    """Serve the web app and SPARQL endpoint, after loading DATA (files or folders).
+
+    Writes (SPARQL Update, Graph Store PUT/POST/DELETE) need a bearer token, read from the file
+    --update-token-file names or from COMGRAPH_UPDATE_TOKEN, never from the command line.
+    """
     import os
+
+    if token_on_command_line is not None:
+        raise Fail("--update-token would show the token to every user of this machine (ps); put "
+                   "it in a file readable only by you and pass --update-token-file PATH, or set "
+                   "COMGRAPH_UPDATE_TOKEN")
+    update_token = (_read_token_file(update_token_file) if update_token_file
+                    else os.environ.get("COMGRAPH_UPDATE_TOKEN") or None)
 
     if server and not workers:
         workers = 1
@@ -365,6 +379,27 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         run(app, host=host, port=port, workers=workers, threads=threads)
         return
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+def _read_token_file(path: str) -> str:
+    """The update token: the one line of the file (its line break is not part of it)."""
+    import stat
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        mode = Path(path).stat().st_mode
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Fail(f"--update-token-file {path}: {reason}") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise Fail(f"--update-token-file {path}: the file is empty; write the token in it")
+    if len(lines) > 1:
+        raise Fail(f"--update-token-file {path}: expected the token alone on one line, found "
+                   f"{len(lines)} lines")
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        click.echo(f"comgraph: warning: {path} can be read by other users (chmod 600 {path})", err=True)
+    return lines[0]
 
 
 # -- validate and check-shapes (issue 4): SHACL validation for people and pipelines ----------
