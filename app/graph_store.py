@@ -28,6 +28,7 @@ from comgraph.app.protocol import (
     require_write_access,
     spool_triples,
 )
+from comgraph.app.sparql import store_written
 from flask import Blueprint, Response, current_app, request
 
 from comgraph.namespaces import PREFIXES
@@ -67,11 +68,14 @@ def _handle(target: ox.NamedNode | ox.DefaultGraph) -> Response:
     if request.method in ("GET", "HEAD"):
         return _get(target)
     require_write_access()
-    if request.method == "DELETE":
-        return _delete(target)
-    if request.method == "PUT":
-        return _put(target)
-    return _post(target)
+    try:
+        if request.method == "DELETE":
+            return _delete(target)
+        if request.method == "PUT":
+            return _put(target)
+        return _post(target)
+    finally:
+        store_written()
 
 
 def _exists(target: ox.NamedNode | ox.DefaultGraph) -> bool:
@@ -134,7 +138,10 @@ def _post(target: ox.NamedNode | ox.DefaultGraph) -> Response:
 def _create_graph() -> Response:
     require_write_access()
     graph = ox.NamedNode(f"{request.host_url}data/{uuid.uuid4()}")
-    _load(_sources(), graph)
+    try:
+        _load(_sources(), graph)
+    finally:
+        store_written()
     return Response(status=201, headers={"Location": graph.value})
 
 

@@ -102,6 +102,9 @@ def _defaults(state: Any) -> None:
     config.setdefault("SPARQL_ALLOW_LOAD", False)
     config.setdefault("SPARQL_ALLOW_REMOTE_FROM", False)
     config.setdefault("CORS_ORIGINS", _env_list("COMGRAPH_CORS_ORIGINS"))
+    # How long a remote engine's counts in the service description are kept (the embedded
+    # store's are kept until it changes).
+    config.setdefault("SPARQL_DESCRIPTION_TTL", float(os.environ.get("COMGRAPH_DESCRIPTION_TTL", 10)))
     config.setdefault("SLOW_QUERY_SECONDS", float(os.environ.get("COMGRAPH_SLOW_QUERY_SECONDS", 1)))
     if config.get("MAX_CONTENT_LENGTH") is None:
         config["MAX_CONTENT_LENGTH"] = int(os.environ.get("COMGRAPH_MAX_BODY", 16 << 20))
