@@ -107,7 +107,7 @@ def locked_store():
 def test_a_command_on_an_engine_that_answers_401_asks_for_credentials(locked_store, data_file,
                                                                      command) -> None:
     result = cli(*[a.format(data=data_file) for a in command], "--store", locked_store)
-    assert_clean_failure(result, "(401)", "COMGRAPH_STORE_TOKEN")
+    assert_clean_failure(result, "(401: authentication required)", "COMGRAPH_STORE_TOKEN")
 
 
 # -- an engine that refuses writes ------------------------------------------------------------
@@ -142,7 +142,7 @@ def read_only_engine(tmp_path: Path):
 
 def test_load_into_an_engine_that_refuses_writes_exits_2(read_only_engine, data_file) -> None:
     result = cli("load", str(data_file), "--store", read_only_engine)
-    assert_clean_failure(result, "(403)")
+    assert_clean_failure(result, "(403: The server is read-only)")
     out = cli("query", "--store", read_only_engine, "--format", "csv", "SELECT (COUNT(*) AS ?n) {?s ?p ?o}")
     assert out.stdout.splitlines() == ["n", "1"]
 

@@ -90,9 +90,11 @@ class RemoteStore(Store):
         except requests.ConnectionError as exc:
             raise StoreUnavailable(f"cannot reach {url}: {_reason(exc)}") from None
         if response.status_code in (401, 403):
+            # The engine's reason first: a 403 may mean a read-only engine, not bad credentials.
+            said = " ".join(_body(response).split())[:200]
             raise StoreError(
-                f"{url} refused the {what} ({response.status_code}); set COMGRAPH_STORE_TOKEN, "
-                "or COMGRAPH_STORE_USER and COMGRAPH_STORE_PASSWORD"
+                f"{url} refused the {what} ({response.status_code}{': ' + said if said else ''}); "
+                "set COMGRAPH_STORE_TOKEN, or COMGRAPH_STORE_USER and COMGRAPH_STORE_PASSWORD"
             )
         if response.status_code == 400:
             raise QueryError(f"{what} refused by the engine: {_body(response)}")
