@@ -55,7 +55,8 @@ class LoadError(StoreError):
 
     def __init__(self, source: str, reason: str, line: int | None = None, column: int | None = None):
         self.source = source
-        self.reason = reason
+        # One line, whatever the parser quoted from the input: CLI errors and logs are one line.
+        self.reason = reason.replace("\r", "\\r").replace("\n", "\\n")
         self.line = line
         self.column = column
         super().__init__(str(self))
