@@ -355,9 +355,11 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     from comgraph.app import create_app
     from comgraph.app.ops import configure_serve_logging
 
-    configure_serve_logging(batched=server != "granian")
     store = _open(store_url)
     added = load_data(store, [*data, *(_demo_sources() if demo else [])])
+    # Only once there is something to serve: it takes over the process's logging (the access
+    # log stops propagating), which a serve that failed to load must not leave behind.
+    configure_serve_logging(batched=server != "granian")
     config = {
         "STORE": store,
         "SPARQL_UPDATE_TOKEN": update_token or None,
