@@ -6,7 +6,8 @@ Graphs are named two ways:
 * directly: ``/data/any/path`` names the graph whose IRI is that request URL.
 
 ``POST /data`` with neither makes a new graph and answers 201 with its IRI in ``Location``.
-Writes need the bearer token (see :func:`comgraph.app.protocol.require_write_access`). Every
+Writes need the bearer token (see :func:`comgraph.app.protocol.require_write_access`). A graph
+is sent in any triple format, or as JSON-LD that names no graph of its own. Every
 write goes through the Store and is all or nothing: a body that does not parse changes
 nothing and gets a 400 naming the line and column. PUT stages the new content in a scratch
 graph first and swaps it in with one update, so readers never see a half-replaced graph.
@@ -28,10 +29,12 @@ from comgraph.app.protocol import (
     require_write_access,
     spool_triples,
 )
+from comgraph.app.sparql import store_written
 from flask import Blueprint, Response, current_app, request
 
 from comgraph.namespaces import PREFIXES
 from comgraph.store import LoadError, QueryTimeout, Source, StoreError
+from comgraph.store.base import load_error_from_parse_failure
 
 bp = Blueprint("graph_store", __name__)
 
@@ -67,11 +70,14 @@ def _handle(target: ox.NamedNode | ox.DefaultGraph) -> Response:
     if request.method in ("GET", "HEAD"):
         return _get(target)
     require_write_access()
-    if request.method == "DELETE":
-        return _delete(target)
-    if request.method == "PUT":
-        return _put(target)
-    return _post(target)
+    try:
+        if request.method == "DELETE":
+            return _delete(target)
+        if request.method == "PUT":
+            return _put(target)
+        return _post(target)
+    finally:
+        store_written()
 
 
 def _exists(target: ox.NamedNode | ox.DefaultGraph) -> bool:
@@ -134,7 +140,10 @@ def _post(target: ox.NamedNode | ox.DefaultGraph) -> Response:
 def _create_graph() -> Response:
     require_write_access()
     graph = ox.NamedNode(f"{request.host_url}data/{uuid.uuid4()}")
-    _load(_sources(), graph)
+    try:
+        _load(_sources(), graph)
+    finally:
+        store_written()
     return Response(status=201, headers={"Location": graph.value})
 
 
@@ -144,18 +153,42 @@ def _sources() -> list[Source]:
         parts = [f for f in request.files.values()]
         if not parts:
             raise ProtocolError(400, "the multipart body has no file parts")
-        return [Source(part.filename or part.name or "part", data=part.read(),
-                       format=_format(part.mimetype, f"part {part.name!r}")) for part in parts]
-    return [Source("request body", data=request.get_data(), format=_format(request.mimetype, "body"))]
+        return [_graph_source(part.filename or part.name or "part", part.read(),
+                              _format(part.mimetype, f"part {part.name!r}")) for part in parts]
+    return [_graph_source("request body", request.get_data(), _format(request.mimetype, "body"))]
+
+
+def _is_graph_format(fmt: ox.RdfFormat) -> bool:
+    # JSON-LD can name graphs, but a document that does not is a graph, and GET serves one.
+    return not fmt.supports_datasets or fmt == ox.RdfFormat.JSON_LD
 
 
 def _format(mimetype: str, what: str) -> ox.RdfFormat:
     fmt = ox.RdfFormat.from_media_type(mimetype) if mimetype else None
-    if fmt is None or fmt.supports_datasets:
-        offered = ", ".join(m for m, f in GRAPH_FORMATS if not f.supports_datasets)
+    if fmt is None or not _is_graph_format(fmt):
+        offered = ", ".join(dict.fromkeys(m for m, f in GRAPH_FORMATS if _is_graph_format(f)))
         raise ProtocolError(415, f"the {what} has Content-Type {mimetype or '(none)'}; a graph is "
                                  f"sent as one of {offered}")
     return fmt
+
+
+def _graph_source(name: str, data: bytes, fmt: ox.RdfFormat) -> Source:
+    """The source to load; JSON-LD is read here into the graph it describes (N-Triples), since
+    the store loads a dataset format into its own graphs, never into the target graph. A
+    document that names a graph of its own is refused: the request's URL names the graph."""
+    if fmt != ox.RdfFormat.JSON_LD:
+        return Source(name, data=data, format=fmt)
+    try:
+        quads = list(ox.parse(data, fmt))
+    except (SyntaxError, MemoryError) as exc:
+        error = load_error_from_parse_failure(name, exc, Source(name, data=data, format=fmt))
+        raise ProtocolError(400, f"the RDF does not parse: {error}") from None
+    named = sorted({q.graph_name.value for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)})
+    if named:
+        raise ProtocolError(400, f"{name}: this JSON-LD names its own graphs ({', '.join(named[:5])}); "
+                                 "send the triples of one graph, whose name is the request's URL")
+    return Source(name, data=ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES),
+                  format=ox.RdfFormat.N_TRIPLES)
 
 
 def _load(sources: list[Source], graph: ox.NamedNode | None) -> None:

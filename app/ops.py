@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -41,6 +42,50 @@ slow_log = logging.getLogger("comgraph.slow")
 
 EXPOSED_HEADERS = "X-Comgraph-Rows, X-Comgraph-Row-Cap, X-Comgraph-Truncated, Location"
 
+#: The two <style> elements the bundled YASGUI adds to the page (its results table's column
+#: resizer: its own stylesheet, and a col-resize cursor while a column is dragged), allowed by
+#: hash rather than by 'unsafe-inline'. `make yasgui` may change them:
+#: tests/test_security_headers.py recomputes both from app/static/vendor/yasgui/yasgui.min.js.
+EDITOR_STYLE_HASHES = (
+    "sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk=",  # " .grip-resizable{table-layout:...}"
+    "sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg=",  # "*{cursor:col-resize!important}"
+)
+#: Everything a page uses comes from this service: scripts and styles are files under /static
+#: (no inline script, no eval, no inline style but the editor's two above), the editor's
+#: queries go to /sparql, and no other site may frame a page. YASGUI works under it:
+#: tests/test_editor_browser.py.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' " + " ".join(f"'{h}'" for h in EDITOR_STYLE_HASHES),
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def policy_allowing_styles_of(html: str) -> str:
+    """The policy, also allowing the inline <style> blocks of this generated page by their hash
+    (pyLODE's ontology documentation carries its stylesheet inline)."""
+    import base64
+    import hashlib
+
+    hashes = [base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+              for block in re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL | re.IGNORECASE)]
+    if not hashes:
+        return CONTENT_SECURITY_POLICY
+    extra = " ".join(f"'sha256-{h}'" for h in hashes)
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {extra}", 1)
+
+
+#: On every answer, whichever path serves it (Flask's hook below, the SPARQL fast path).
+SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"),
+                    ("Content-Security-Policy", CONTENT_SECURITY_POLICY)]
+
 
 def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
@@ -57,6 +102,9 @@ def _defaults(state: Any) -> None:
     config.setdefault("SPARQL_ALLOW_LOAD", False)
     config.setdefault("SPARQL_ALLOW_REMOTE_FROM", False)
     config.setdefault("CORS_ORIGINS", _env_list("COMGRAPH_CORS_ORIGINS"))
+    # How long a remote engine's counts in the service description are kept (the embedded
+    # store's are kept until it changes).
+    config.setdefault("SPARQL_DESCRIPTION_TTL", float(os.environ.get("COMGRAPH_DESCRIPTION_TTL", 10)))
     config.setdefault("SLOW_QUERY_SECONDS", float(os.environ.get("COMGRAPH_SLOW_QUERY_SECONDS", 1)))
     if config.get("MAX_CONTENT_LENGTH") is None:
         config["MAX_CONTENT_LENGTH"] = int(os.environ.get("COMGRAPH_MAX_BODY", 16 << 20))
@@ -177,6 +225,8 @@ def _start_clock() -> None:
 @bp.after_app_request
 def _finish(response: Response) -> Response:
     _add_cors(response)
+    for name, value in SECURITY_HEADERS:
+        response.headers.setdefault(name, value)
     started = g.get("started")
     if started is None:
         return response

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 from comgraph.app import get_store
+from comgraph.app.ops import policy_allowing_styles_of
 from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
@@ -220,4 +221,6 @@ def ontology(extension: str | None = None) -> Response:
         body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
     response = Response(body, mimetype=_ONTOLOGY_TWINS[extension])
     response.vary.add("Accept")
+    if extension == "html":
+        response.headers["Content-Security-Policy"] = policy_allowing_styles_of(body)
     return response

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.ops import cors_headers, note_query, record_request
+from comgraph.app.ops import SECURITY_HEADERS, cors_headers, note_query, record_request
 from comgraph.app.protocol import (
     BOOLEAN_FORMATS,
     CHUNK,
@@ -436,6 +437,7 @@ def answer_plain_query(app: Any, taken: tuple[str, str | None, str], *, accept_h
                 headers.append((name, value))
         else:
             headers.append((name, value))
+    headers += SECURITY_HEADERS
     if whole is not None:
         headers.append(("Content-Length", str(len(whole))))
     record_request(app, method="GET", path="/sparql", endpoint="sparql.endpoint",
@@ -499,6 +501,8 @@ def _run_update(text: str, params: MultiDict) -> Response:
         raise ProtocolError(503, str(exc)) from None
     except StoreError as exc:
         raise ProtocolError(500, str(exc)) from None
+    finally:
+        store_written()
     return Response(status=204)
 
 
@@ -572,7 +576,53 @@ def _describe_service() -> list[ox.Triple]:
     return triples
 
 
+class _SummaryCache:
+    """The VoID counts of one store, computed once per store version.
+
+    Anyone may ask for the service description without a token, and counting a big store is
+    slow (8.8 s at 1M triples), so the counts are kept until the store changes: the embedded
+    store says so through ``Store.version()``. A remote engine cannot (others may write to it):
+    its counts are kept for ``SPARQL_DESCRIPTION_TTL`` seconds, and dropped when this service
+    writes to it. One request counts at a time; the others wait for its answer.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[int, int | None, int] | None = None
+        self._value: dict[str, Any] | None = None
+        self._at = 0.0
+        self._writes = 0
+
+    def get(self, store: Any, ttl: float, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            key = (id(store), store.version(), self._writes)
+            fresh = (self._value is not None and key == self._key
+                     and (key[1] is not None or time.monotonic() - self._at < ttl))
+            if not fresh:
+                self._value, self._key, self._at = compute(), key, time.monotonic()
+            return self._value
+
+    def forget(self) -> None:
+        """This service wrote to the store (which may not say so through its version)."""
+        self._writes += 1
+
+
+def summary_cache(app: Any) -> _SummaryCache:
+    return app.extensions.setdefault("comgraph.void_summary", _SummaryCache())
+
+
+def store_written() -> None:
+    """Call after a write through this app: the service description counts again."""
+    summary_cache(current_app).forget()
+
+
 def _void_summary() -> dict[str, Any]:
+    config = current_app.config
+    return summary_cache(current_app).get(get_store(), float(config["SPARQL_DESCRIPTION_TTL"]),
+                                          _count_void)
+
+
+def _count_void() -> dict[str, Any]:
     store = get_store()
     limit = float(current_app.config["SPARQL_TIMEOUT"])
     everything = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"

@@ -31,7 +31,17 @@ def chromium(downloads: Path | None = None):
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1280,1000"):
         options.add_argument(arg)
+    # The console log (driver.get_log("browser")): a page refused by its Content-Security-Policy
+    # says so there ("Refused to ...").
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     if downloads is not None:
         options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
                                                   "download.prompt_for_download": False})
     return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def policy_violations(driver) -> list[str]:
+    """Console lines since the last call in which Chromium reports a Content-Security-Policy
+    refusal (each read empties the log)."""
+    return [entry["message"] for entry in driver.get_log("browser")
+            if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]]

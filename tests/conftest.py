@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,3 +65,12 @@ def live_service(service) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many inputs each fuzz target tried (tests/test_fuzz_inputs.py), when it ran."""
+    fuzz = sys.modules.get("tests.test_fuzz_inputs")
+    if fuzz is not None and fuzz.TRIED:
+        terminalreporter.section("fuzz inputs tried")
+        for target, count in sorted(fuzz.TRIED.items()):
+            terminalreporter.write_line(f"{target}: {count}")

@@ -91,6 +91,15 @@ def test_a_waivers_file_that_is_not_yaml_names_the_line(tmp_path):
         load_waivers(path)
 
 
+def test_an_expires_with_a_time_of_day_is_not_a_date_and_suppresses_nothing(tmp_path):
+    # YAML reads 2026-01-01 10:00:00 as a datetime; comparing it with today crashed (fuzz find).
+    path = tmp_path / "w.yaml"
+    path.write_text("- fingerprint: 0123456789abcdef\n  reason: r\n  owner: o\n"
+                    "  expires: 2099-01-01 10:00:00\n")
+    [waiver] = load_waivers(path)
+    assert waiver.problem == "expires '2099-01-01 10:00:00' is not a date (YYYY-MM-DD)"
+
+
 def test_a_baseline_fails_only_on_new_findings(tmp_path):
     before = validate([DEFECTS], SHAPES, as_of="2025-01-01")  # the objective review is not yet due
     baseline = tmp_path / "previous.json"
@@ -107,3 +116,11 @@ def test_a_baseline_that_is_not_a_report_is_refused(tmp_path):
     path.write_text(json.dumps({"hello": 1}))
     with pytest.raises(BaselineError, match="not a comgraph JSON report"):
         load_baseline(path)
+
+
+def test_a_control_character_in_the_waivers_file_is_named_with_its_line(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("- fingerprint: 0123456789abcdef\n  reason: a\x1fb\n")
+    with pytest.raises(WaiverFileError) as caught:
+        load_waivers(path)
+    assert str(caught.value) == f"{path}:2:12: not valid YAML (character U+001F is not allowed)"

@@ -165,3 +165,17 @@ def test_the_editor_link_opens_the_view_in_the_query_editor(browser: object, bas
     text = browser.execute_script("return document.querySelector('.CodeMirror').CodeMirror.getValue()")
     shot(browser, "editor-from-view")
     assert text.startswith("# title: RACI matrix") and "VALUES (?as_of)" in text
+
+
+def test_no_page_breaks_the_content_security_policy(browser: object, base_url: str) -> None:
+    from tests.browser import policy_violations
+
+    policy_violations(browser)  # empty the log of the tests before
+    refused = {}
+    for path in ("/", "/raci", "/scorecard", "/network", "/stakeholders", "/checklist", "/views",
+                 "/views/raci-matrix", "/validation", "/ontology"):
+        browser.get(base_url + path)
+        found = policy_violations(browser)
+        if found:
+            refused[path] = found
+    assert refused == {}

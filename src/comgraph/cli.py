@@ -6,6 +6,7 @@ runtime error. Every command takes ``--store URL`` (or ``COMGRAPH_STORE``).
 
 from __future__ import annotations
 
+import errno
 import shutil
 import sys
 from pathlib import Path
@@ -76,11 +77,34 @@ def load_data(store: Store, data: tuple[str, ...] | list[str], *, graph: str | N
 
                 return store.load(paths, graph=graph, format=fmt, progress=progress)
         return store.load(paths, graph=graph, format=fmt)
-    except (LoadError, ValueError) as exc:
+    except (StoreError, ValueError) as exc:
         raise Fail(str(exc)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _os_error_message(exc: OSError) -> str:
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)
+
+
+class _Commands(click.Group):
+    """The command group, with one net under every command: a StoreError (an engine that is
+    down, refuses credentials or a write) or an OSError (a file that cannot be read or written)
+    that a command did not turn into a Fail itself still ends as ``comgraph: message`` and exit
+    code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise Fail(str(exc)) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click ends quietly when the reader of our output went away
+            raise Fail(_os_error_message(exc)) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="comgraph")
 def main() -> None:
     """comgraph: the knowledge graph of a co-managed business relationship.
@@ -287,9 +311,11 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
                    "Without --workers: one worker.")
 @click.option("--threads", type=int, default=4, show_default=True,
               help="Threads per worker that evaluate queries and run the app (granian's blocking threads).")
-@click.option("--update-token", envvar="COMGRAPH_UPDATE_TOKEN", metavar="TOKEN",
-              help="Bearer token that allows SPARQL Update and Graph Store writes "
-                   "[env COMGRAPH_UPDATE_TOKEN]. Without it the service is read-only.")
+@click.option("--update-token-file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="File holding the bearer token that allows SPARQL Update and Graph Store writes "
+                   "(or set COMGRAPH_UPDATE_TOKEN). Without a token the service is read-only.")
+# Refused: a token on the command line is shown by `ps` to every user of the machine.
+@click.option("--update-token", "token_on_command_line", hidden=True)
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Origin allowed to call the service from a browser (repeatable; '*' for any) "
                    "[env COMGRAPH_CORS_ORIGINS, comma-separated].")
@@ -303,11 +329,22 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
               metavar="MB", help="Most memory a query may allocate on the embedded store, in MB "
                                  "(default 1024; 0 for no cap); past it the query is stopped (503).")
 def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool,
-          workers: int | None, server: str | None, threads: int, update_token: str | None,
-          cors_origins: tuple[str, ...], query_timeout: float, max_rows: int, max_body: int,
-          query_memory: int | None) -> None:
-    """Serve the web app and SPARQL endpoint, after loading DATA (files or folders)."""
+          workers: int | None, server: str | None, threads: int, update_token_file: str | None,
+          token_on_command_line: str | None, cors_origins: tuple[str, ...], query_timeout: float,
+          max_rows: int, max_body: int, query_memory: int | None) -> None:
+    """Serve the web app and SPARQL endpoint, after loading DATA (files or folders).
+
+    Writes (SPARQL Update, Graph Store PUT/POST/DELETE) need a bearer token, read from the file
+    --update-token-file names or from COMGRAPH_UPDATE_TOKEN, never from the command line.
+    """
     import os
+
+    if token_on_command_line is not None:
+        raise Fail("--update-token would show the token to every user of this machine (ps); put "
+                   "it in a file readable only by you and pass --update-token-file PATH, or set "
+                   "COMGRAPH_UPDATE_TOKEN")
+    update_token = (_read_token_file(update_token_file) if update_token_file
+                    else os.environ.get("COMGRAPH_UPDATE_TOKEN") or None)
 
     if server and not workers:
         workers = 1
@@ -323,9 +360,11 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     from comgraph.app import create_app
     from comgraph.app.ops import configure_serve_logging
 
-    configure_serve_logging(batched=server != "granian")
     store = _open(store_url)
     added = load_data(store, [*data, *(_demo_sources() if demo else [])])
+    # Only once there is something to serve: it takes over the process's logging (the access
+    # log stops propagating), which a serve that failed to load must not leave behind.
+    configure_serve_logging(batched=server != "granian")
     config = {
         "STORE": store,
         "SPARQL_UPDATE_TOKEN": update_token or None,
@@ -348,6 +387,27 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         run(app, host=host, port=port, workers=workers, threads=threads)
         return
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
+
+
+def _read_token_file(path: str) -> str:
+    """The update token: the one line of the file (its line break is not part of it)."""
+    import stat
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        mode = Path(path).stat().st_mode
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise Fail(f"--update-token-file {path}: {reason}") from None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise Fail(f"--update-token-file {path}: the file is empty; write the token in it")
+    if len(lines) > 1:
+        raise Fail(f"--update-token-file {path}: expected the token alone on one line, found "
+                   f"{len(lines)} lines")
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        click.echo(f"comgraph: warning: {path} can be read by other users (chmod 600 {path})", err=True)
+    return lines[0]
 
 
 # -- validate and check-shapes (issue 4): SHACL validation for people and pipelines ----------

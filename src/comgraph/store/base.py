@@ -20,6 +20,7 @@ from pyoxigraph import (
     QueryTriples,
     RdfFormat,
     Triple,
+    parse,
 )
 
 from comgraph.store.formats import format_for_path
@@ -64,7 +65,8 @@ class LoadError(StoreError):
 
     def __init__(self, source: str, reason: str, line: int | None = None, column: int | None = None):
         self.source = source
-        self.reason = reason
+        # One line, whatever the parser quoted from the input: CLI errors and logs are one line.
+        self.reason = reason.replace("\r", "\\r").replace("\n", "\\n")
         self.line = line
         self.column = column
         super().__init__(str(self))
@@ -95,6 +97,121 @@ def load_error_from_syntax_error(source: str, error: SyntaxError, item: Source |
             return LoadError(source, f"{reason} (the RDF/XML parser gives no position)")
         return LoadError(source, reason, line, column)
     return LoadError(source, reason, error.lineno, error.offset)
+
+
+#: pyoxigraph's parsers hold at most this much of one term (a literal, IRI, comment) at once and
+#: raise MemoryError("Reached the buffer maximal size of N") past it.
+_BUFFER_FULL = re.compile(r"Reached the buffer maximal size of (\d+)")
+
+
+def load_error_from_parse_failure(source: str, error: BaseException, item: Source | None = None) -> LoadError:
+    """Turn whatever pyoxigraph's parser raised on bad input into a LoadError naming the spot.
+
+    Besides SyntaxError, the parser raises MemoryError for a term longer than its buffer (16
+    MiB), with no position. That one is found again here, from how far the parser had read.
+    Anything else (a real out-of-memory among them) is raised again unchanged.
+    """
+    if isinstance(error, SyntaxError):
+        return load_error_from_syntax_error(source, error, item)
+    match = _BUFFER_FULL.search(str(error)) if isinstance(error, MemoryError) else None
+    if match is None:
+        raise error
+    limit = int(match.group(1))
+    size = f"{limit >> 20} MiB" if limit % (1 << 20) == 0 else f"{limit} bytes"
+    line = column = kind = None
+    if item is not None:
+        line, column, kind = _oversized_term(item, limit)
+    what = f"this {kind}" if kind else "a term"
+    reason = (f"{what} is longer than {size}, the most the RDF parser takes in one piece; "
+              "split it or keep it outside the graph")
+    if line is None:
+        reason += " (the parser gives no position for this format)"
+    return LoadError(source, reason, line, column)
+
+
+class _ReadCounter:
+    def __init__(self, raw: IO[bytes]):
+        self.raw, self.count = raw, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.raw.read(size)
+        self.count += len(chunk)
+        return chunk
+
+
+# Just enough of the Turtle family's lexical grammar to step from one term to the next; used
+# only to find where an oversized term starts.
+_TERM = re.compile(b"|".join([
+    rb"[ \t\r\n]+",
+    rb"#[^\r\n]*",
+    rb"<[^<>\r\n]*>",
+    rb'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""',
+    rb"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''",
+    rb'"[^"\\\r\n]*(?:\\.[^"\\\r\n]*)*"',
+    rb"'[^'\\\r\n]*(?:\\.[^'\\\r\n]*)*'",
+    rb"[^ \t\r\n\"'<#]+",
+]), re.DOTALL)
+_KINDS = {ord('"'): "literal", ord("'"): "literal", ord("<"): "IRI", ord("#"): "comment"}
+
+
+def _oversized_term(item: Source, limit: int) -> tuple[int | None, int | None, str | None]:
+    """Line, column (in characters, as the parser counts) and kind of the first term that does
+    not fit the parser's buffer.
+
+    The parser's buffer starts at a term boundary (in practice the start of that term's line)
+    and had grown to ``limit`` bytes when it gave up, so the term starts in the last ``limit``
+    bytes read; stepping over whole terms from there finds the one still open at the end.
+    """
+    line_formats = (RdfFormat.TURTLE, RdfFormat.TRIG, RdfFormat.N_TRIPLES, RdfFormat.N_QUADS,
+                    RdfFormat.N3)
+    try:
+        fmt = item.rdf_format()
+    except LoadError:
+        return None, None, None
+    if fmt not in line_formats:
+        return None, None, None
+    with item.open() as raw:
+        counter = _ReadCounter(raw)
+        try:
+            for _ in _parse(counter, fmt):
+                pass
+            return None, None, None
+        except MemoryError:
+            reached = counter.count
+        except SyntaxError:
+            return None, None, None
+    start = max(reached - limit, 0)
+    with item.open() as raw:
+        newlines, line_head, done = 0, b"", 0
+        while done < start:
+            chunk = raw.read(min(1 << 20, start - done))
+            if not chunk:
+                break
+            done += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk.rfind(b"\n")
+            line_head = chunk[last + 1:] if last >= 0 else line_head + chunk
+        window = raw.read(reached - done)
+    pos = 0
+    while pos < len(window):
+        match = _TERM.match(window, pos)
+        if match is None or match.end() >= len(window):
+            break
+        pos = match.end()
+    before = window[:pos]
+    last = before.rfind(b"\n")
+    if last >= 0:
+        line_head = before[last + 1:]
+    else:
+        line_head += before
+    column = len(line_head.decode("utf-8", errors="replace")) + 1
+    kind = _KINDS.get(window[pos]) if pos < len(window) else None
+    return newlines + before.count(b"\n") + 1, column, kind or "term"
+
+
+def _parse(stream: _ReadCounter, fmt: RdfFormat) -> Iterator[Any]:
+    # Any base will do: only how far the parser reads matters here.
+    return parse(stream, fmt, base_iri="http://comgraph.invalid/")
 
 
 def _xml_error_position(item: Source) -> tuple[int | None, int | None]:

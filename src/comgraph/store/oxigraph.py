@@ -42,7 +42,7 @@ from comgraph.store.base import (
     StoreUnavailable,
     Term,
     as_graph_name,
-    load_error_from_syntax_error,
+    load_error_from_parse_failure,
 )
 from comgraph.store.bindings import inject_values
 
@@ -384,8 +384,8 @@ class OxigraphStore(Store):
             try:
                 for _ in ox.parse(stream, item.rdf_format(), base_iri=_base_iri(item)):
                     count += 1
-            except SyntaxError as exc:
-                raise load_error_from_syntax_error(item.name, exc, item) from None
+            except (SyntaxError, MemoryError) as exc:
+                raise load_error_from_parse_failure(item.name, exc, item) from None
         return count
 
     def _load_one(self, item: Source, target: GraphName | None, progress: Progress | None,
@@ -402,8 +402,8 @@ class OxigraphStore(Store):
                 with item.open() as raw:
                     stream = _CountingReader(raw, progress, done, total) if progress else raw
                     load(stream, **kwargs)
-        except SyntaxError as exc:
-            raise load_error_from_syntax_error(item.name, exc, item) from None
+        except (SyntaxError, MemoryError) as exc:
+            raise load_error_from_parse_failure(item.name, exc, item) from None
         except FileNotFoundError:
             raise LoadError(item.name, "no such file") from None
         except OSError as exc:

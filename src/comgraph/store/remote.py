@@ -31,7 +31,7 @@ from comgraph.store.base import (
     StoreUnavailable,
     Term,
     as_graph_name,
-    load_error_from_syntax_error,
+    load_error_from_parse_failure,
 )
 from comgraph.store.bindings import inject_values
 
@@ -91,9 +91,11 @@ class RemoteStore(Store):
         except requests.ConnectionError as exc:
             raise StoreUnavailable(f"cannot reach {url}: {_reason(exc)}") from None
         if response.status_code in (401, 403):
+            # The engine's reason first: a 403 may mean a read-only engine, not bad credentials.
+            said = " ".join(_body(response).split())[:200]
             raise StoreError(
-                f"{url} refused the {what} ({response.status_code}); set COMGRAPH_STORE_TOKEN, "
-                "or COMGRAPH_STORE_USER and COMGRAPH_STORE_PASSWORD"
+                f"{url} refused the {what} ({response.status_code}{': ' + said if said else ''}); "
+                "set COMGRAPH_STORE_TOKEN, or COMGRAPH_STORE_USER and COMGRAPH_STORE_PASSWORD"
             )
         if response.status_code == 400:
             raise QueryError(f"{what} refused by the engine: {_body(response)}")
@@ -236,8 +238,8 @@ class RemoteStore(Store):
                                 spool = spools[dest] = tempfile.SpooledTemporaryFile(8 << 20)
                             spool.write(str(quad.triple).encode() + b" .\n")
                             count += 1
-                    except SyntaxError as exc:
-                        raise load_error_from_syntax_error(item.name, exc, item) from None
+                    except (SyntaxError, MemoryError) as exc:
+                        raise load_error_from_parse_failure(item.name, exc, item) from None
                 if progress:
                     done += item.size()
                     progress(done, total)
@@ -265,11 +267,21 @@ class RemoteStore(Store):
                 self.update(moves)
         except BaseException:
             for stage in staged.values():
-                try:
-                    self.update(f"DROP SILENT GRAPH {stage}")
-                except StoreError:
-                    pass
+                self._drop_staged(stage)
             raise
+
+    def _drop_staged(self, stage: ox.NamedNode) -> None:
+        """Take a staged graph away after a failed load, by update or else by the GSP (an
+        engine that refused the update may still take a DELETE)."""
+        try:
+            self.update(f"DROP SILENT GRAPH {stage}")
+            return
+        except StoreError:
+            pass
+        try:
+            self._gsp("DELETE", stage)
+        except StoreError:
+            pass
 
     def close(self) -> None:
         self._session.close()
@@ -334,8 +346,16 @@ def _sibling(query_url: str, name: str) -> str | None:
     return None
 
 
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
 def _reason(exc: Exception) -> str:
+    # requests wraps the socket's error three deep ("HTTPConnectionPool(...): Max retries
+    # exceeded ... NewConnectionError(... [Errno 111] Connection refused)"): say the last part.
     text = str(exc)
+    found = _ERRNO.findall(text)
+    if found:
+        return found[-1].strip().lower()
     return text if len(text) < 300 else text[:300] + "…"
 
 

@@ -20,8 +20,8 @@ from rdflib.namespace import SKOS
 from rdflib.term import Node
 
 from comgraph.namespaces import PREFIXES, compact
-from comgraph.store import LoadError, format_for_path
-from comgraph.store.base import load_error_from_syntax_error
+from comgraph.store import LoadError, Source, format_for_path
+from comgraph.store.base import load_error_from_parse_failure
 from comgraph.validate.model import Severity, ShapeInfo
 
 CG = "https://w3id.org/comgraph/ns#"
@@ -52,8 +52,8 @@ def read_rdf_files(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
         try:
             for _ in ox.parse(data, fmt, base_iri=path.resolve().as_uri()):
                 pass
-        except SyntaxError as exc:
-            raise load_error_from_syntax_error(str(path), exc) from None
+        except (SyntaxError, MemoryError) as exc:
+            raise load_error_from_parse_failure(str(path), exc, Source.coerce(path, fmt)) from None
         graph.parse(data=data, format=_RDFLIB_FORMATS.get(fmt, "turtle"), publicID=path.resolve().as_uri())
     return graph
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -82,9 +82,7 @@ def load_waivers(path: str | Path, today: date | None = None) -> list[Waiver]:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise WaiverFileError(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise WaiverFileError(_yaml_error(path, text, exc)) from None
     lines: list[int | None] = []
     if isinstance(data, dict) and "waivers" in data:
         data = data["waivers"]
@@ -106,6 +104,20 @@ def load_waivers(path: str | Path, today: date | None = None) -> list[Waiver]:
             entry = {**entry, "fingerprint": raw_prints[i - 1]}
         waivers.append(_one(i, entry, lines[i - 1] if i - 1 < len(lines) else None, today))
     return waivers
+
+
+def _yaml_error(path: str | Path, text: str, exc: yaml.YAMLError) -> str:
+    """One line: FILE:LINE:COL: not valid YAML (why)."""
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.reader.ReaderError):
+        # A character YAML does not allow (a control character): its position, not its mark.
+        before = text[:exc.position]
+        line, column = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character or 0)
+        return f"{path}:{line}:{column}: not valid YAML (character U+{ord(char):04X} is not allowed)"
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    reason = getattr(exc, "problem", None) or str(exc)
+    return f"{where}: not valid YAML ({' '.join(str(reason).split())})"
 
 
 def _one(number: int, entry: object, line: int | None, today: date) -> Waiver:
@@ -138,7 +150,10 @@ def _one(number: int, entry: object, line: int | None, today: date) -> Waiver:
     elif not w.owner:
         w.problem = "has no owner"
     raw = entry.get("expires")
-    if isinstance(raw, date):
+    if isinstance(raw, datetime):
+        # YAML reads "2026-01-01 10:00:00" as a datetime: a waiver ends on a day, not at a time.
+        w.problem = w.problem or f"expires '{raw}' is not a date (YYYY-MM-DD)"
+    elif isinstance(raw, date):
         w.expires = raw
     elif raw is None:
         w.problem = w.problem or "has no expires date"
