@@ -26,6 +26,9 @@ import requests
 from tests.oxigraph_server import free_port
 
 EX = "http://example.org/"
+#: How long past its limit a stopped query may take to answer on a loaded 2-core CI box. The
+#: runaway would run for minutes unstopped, so this still proves the stop.
+STOP_SLACK = 8
 TRIPLES = 1500
 ROW_CAP = 1000
 ORIGIN = "https://app.example"
@@ -127,7 +130,7 @@ def test_a_runaway_query_is_stopped_while_another_request_is_answered(served: Se
 
     def runaway() -> None:
         started = time.monotonic()
-        response = served.get(RUNAWAY, timeout="1")
+        response = served.get(RUNAWAY, timeout="4")
         answer.update(status=response.status_code, took=time.monotonic() - started, text=response.text)
 
     thread = threading.Thread(target=runaway)
@@ -135,10 +138,10 @@ def test_a_runaway_query_is_stopped_while_another_request_is_answered(served: Se
     time.sleep(0.2)
     quick = served.get(f"ASK {{ <{EX}s1> ?p ?o }}")
     assert quick.status_code == 200 and quick.json()["boolean"] is True
-    assert thread.is_alive(), "the runaway query finished before the quick one: make it bigger"
+    assert thread.is_alive(), "the runaway query finished before the quick one (4 s limit)"
     thread.join(timeout=30)
-    assert answer["status"] == 503 and "time limit of 1 s" in answer["text"]
-    assert answer["took"] < 1 + 1
+    assert answer["status"] == 503 and "time limit of 4 s" in answer["text"]
+    assert answer["took"] < 4 + STOP_SLACK
     # Metrics are summed over both workers, whichever one ran the query.
     assert served.metric("comgraph_query_timeouts_total ") == before + 1
 
