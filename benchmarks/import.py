@@ -14,7 +14,7 @@ credits and statuses. For each sheet it times, as a user runs them (fresh proces
     as N-Triples) into a fresh store, `Store.load` in memory and `Store.bulk_load` on disk: the
     floor any converter from a spreadsheet to a store can reach,
 
-and prints wall and CPU seconds, the ratio of the first import to the peer, and the store's size
+and prints wall and CPU seconds, the ratio of the first import's CPU time to the peer's, and the store's size
 on disk. Target: the first import in seconds, within 6x the peer, and a one-cell re-import in
 seconds.
 """
@@ -226,15 +226,16 @@ def bench(kind: str, sheet: Path, edited: Path, store_kind: str, repeat: int) ->
     print(f"import {kind} {sheet.name} ({store_kind} store), best of {repeat}")
     print(f"  first:     {summaries[0].removeprefix('comgraph import: ')}")
     print(f"  re-import: {summaries[1].removeprefix('comgraph import: ')}")
-    how = "comgraph import" if store_kind == "disk" else "import (in process)"
+    how = "comgraph import" if store_kind == "disk" else "import in process"
     print(f"  {how + ' first':<31}{best['first'][0]:6.2f} s wall {best['first'][1]:6.2f} s CPU")
     print(f"  {how + ' one cell edited':<31}{best['again'][0]:6.2f} s wall {best['again'][1]:6.2f} s CPU")
     peer_name = "pyoxigraph Store.bulk_load" if store_kind == "disk" else "pyoxigraph Store.load"
     print(f"  {peer_name:<31}{best['peer'][0]:6.2f} s wall {best['peer'][1]:6.2f} s CPU"
           "  (the same default-graph triples, as N-Triples)")
-    ratio = best["first"][0] / best["peer"][0]
+    # CPU, not wall: on a shared machine, wall time measures the neighbours as much as the import.
+    ratio = best["first"][1] / best["peer"][1]
     verdict = "met" if ratio <= 6 else "MISSED"
-    print(f"  {'ratio (wall, first import)':<31}{ratio:6.2f}x  (target <= 6x: {verdict})")
+    print(f"  {'ratio (CPU, first import)':<31}{ratio:6.2f}x  (target <= 6x: {verdict})")
     if store_kind == "disk":
         print(f"  {'store on disk':<31}{size}")
 

@@ -759,8 +759,9 @@ def write_output(builder: GraphBuilder, store: Store | None, output: str | None,
         return f"wrote {len(builder)} triple(s) to {output}"
     assert store is not None
     result = replace_source(store, graph, builder)
-    return (f"{len(builder)} triple(s) from {builder.file}: {result.added} added, {result.removed} removed "
-            f"in {store.url}")
+    # The triples the views see (the default graph's); the record of where they were read is extra.
+    return (f"{len(builder.triples)} triple(s) from {builder.file}: {result.added} added, {result.removed} "
+            f"removed in {store.url}")
 
 
 def unique(items: Iterable[str]) -> list[str]:
