@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/load_test.py
 	$(BIN)/python benchmarks/views.py
 	$(BIN)/python benchmarks/validate.py
+	$(BIN)/python benchmarks/import.py
 	$(MAKE) bench-serve
 
 # YASGUI's browser build is committed in app/static/vendor/yasgui (so a fresh clone needs no

@@ -4,13 +4,16 @@ slugged from names, and writing one source's triples so that importing it again 
 
 Every importer reads its whole input first and collects *all* the problems it finds; only when
 there are none does anything reach the store. What it writes for one source (one sheet, one
-contract) is also kept in a named graph of its own, so a later import of the same source can
+contract) goes in the default graph, and a record of it in a named graph of the source's own:
+where each node it wrote about was read (which also says the node is the source's), and the few
+triples it asserted about other nodes. A later import of the same source reads that record to
 take away exactly what the earlier one put in the default graph.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import sys
@@ -274,7 +277,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> Table:
         else:
             raise ImportFailed(name, [Problem("", f"no sheet named {sheet!r}; the workbook has "
                                               + ", ".join(repr(s) for s in workbook.sheetnames))])
-        rows = [(i, list(values)) for i, values in enumerate(ws.iter_rows(values_only=True), start=1)]
+        rows = [(i, list(values)) for i, values in
+                enumerate(progress_rows(ws.iter_rows(values_only=True), f"reading {name}", ws.max_row),
+                          start=1)]
         return Table(name, ws.title, rows)
     finally:
         workbook.close()
@@ -305,10 +310,12 @@ def as_date(value: object) -> date | None:
     return None
 
 
-def progress_rows(rows: list, label: str) -> Iterator:
-    """Iterate rows, with a progress bar on a terminal when there are many."""
-    if len(rows) >= PROGRESS_ROWS and sys.stderr.isatty():
-        with click.progressbar(rows, label=label, file=sys.stderr) as bar:
+def progress_rows(rows: Iterable, label: str, length: int | None = None) -> Iterator:
+    """Iterate rows, with a progress bar on standard error when it is a terminal and there are
+    many (``length``, for an iterator, as the sheet says it; nothing on a pipe or in a log)."""
+    length = len(rows) if length is None and hasattr(rows, "__len__") else length
+    if length is not None and length >= PROGRESS_ROWS and sys.stderr.isatty():
+        with click.progressbar(rows, length=length, label=label, file=sys.stderr) as bar:
             yield from bar
     else:
         yield from rows
@@ -316,45 +323,66 @@ def progress_rows(rows: list, label: str) -> Iterator:
 
 # -- building and writing the graph ----------------------------------------------------------
 
+_SOURCE_PREDICATES = (CG + "sourceFile", CG + "sourceRef", CG + "sourceLine")
+_SOURCE_FILE = f"<{CG}sourceFile>"
+
 
 class GraphBuilder:
-    """The triples one source asserts, with each node's source recorded on it."""
+    """What one source asserts: the triples that go in the default graph, and the *record* that
+    goes in the source's own named graph (where each node it wrote about was read).
+
+    Both are kept as N-Triples text, one ``s p o`` string a triple, in the exact form pyoxigraph
+    writes (each term is pyoxigraph's own ``str()``), so they are compared with what a store
+    answers as plain strings and loaded without building a pyoxigraph object per triple.
+    """
 
     def __init__(self, file: str):
         self.file = file
-        self.triples: dict[ox.Triple, None] = {}
+        self.triples: dict[str, None] = {}
+        self.record: dict[str, None] = {}
+        self._file = str(ox.Literal(file))
+        self._terms: dict[str, str] = {}
 
     def add(self, s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode | ox.Literal) -> None:
-        self.triples[ox.Triple(s, p, o)] = None
+        self.triples[f"{s} {p} {o}"] = None
 
     def label(self, node: ox.NamedNode, text: str) -> None:
         self.add(node, RDFS_LABEL, ox.Literal(text))
 
     def types(self, node: ox.NamedNode, *classes: str) -> None:
         for c in classes:
-            self.add(node, RDF_TYPE, term(c))
+            self.add(node, RDF_TYPE, self._term(c))
 
     def literal(self, node: ox.NamedNode, p: str, value: object) -> None:
-        self.add(node, term(p), to_literal(value))
+        self.add(node, self._term(p), to_literal(value))
+
+    def _term(self, prefixed: str) -> str:
+        found = self._terms.get(prefixed)
+        if found is None:
+            found = self._terms[prefixed] = str(term(prefixed))
+        return found
 
     def source(self, node: ox.NamedNode, ref: object, line: int | None = None) -> None:
-        """Record where ``node`` was read (validate reports findings on it there)."""
-        self.add(node, cg("sourceFile"), ox.Literal(self.file))
-        self.add(node, cg("sourceRef"), ox.Literal(str(ref)))
-        if line is None and isinstance(ref, CellRef):
-            line = ref.row
-        if line is not None:
-            self.add(node, cg("sourceLine"), ox.Literal(str(line), datatype=ox.NamedNode(XSD + "integer")))
+        """Record where ``node`` was read (validate reports findings on it there). The record
+        also says the node is this source's: a re-import replaces what the default graph says
+        about it. A cell's line is its row, which ``validate`` reads from the reference itself."""
+        self.record[f"{node} {_SOURCE_FILE} {self._file}"] = None
+        self.record[f"{node} <{CG}sourceRef> {ox.Literal(str(ref))}"] = None
+        if line is not None and not (isinstance(ref, CellRef) and line == ref.row):
+            self.record[f"{node} <{CG}sourceLine> "
+                        f"{ox.Literal(str(line), datatype=ox.NamedNode(XSD + 'integer'))}"] = None
 
     def __len__(self) -> int:
-        return len(self.triples)
+        return len(self.triples) + len(self.record)
 
     def ntriples(self) -> bytes:
-        return ox.serialize(list(self.triples), format=ox.RdfFormat.N_TRIPLES) or b""
+        """Everything, the record included, as N-Triples (one graph)."""
+        return "".join(f"{t} .\n" for t in (*self.triples, *self.record)).encode()
 
     def turtle(self) -> bytes:
         used = {k: v for k, v in PREFIXES.items() if k not in ("sh", "owl", "foaf", "cgsh", "cgchk")}
-        return ox.serialize(sorted(self.triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=used) or b""
+        triples = sorted(ox.parse(self.ntriples(), format=ox.RdfFormat.N_TRIPLES), key=str)
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used) or b""
 
 
 def to_literal(value: object) -> ox.Literal:
@@ -379,7 +407,7 @@ def decimal(value: float | Decimal | str) -> ox.Literal:
 
 
 def import_graph(relationship: ox.NamedNode, kind: str, file: str, part: str | None = None) -> ox.NamedNode:
-    """The named graph that remembers what one source (a file, or one sheet of it) asserted."""
+    """The named graph that records what one source (a file, or one sheet of it) asserted."""
     names = [Path(file).name] + ([part] if part else [])
     return mint(relationship, "import/" + kind, *names)
 
@@ -390,50 +418,145 @@ class WriteResult:
     removed: int
 
 
+def _lines(result) -> set[str]:
+    """A CONSTRUCT's triples as ``s p o`` strings, in the form GraphBuilder writes them."""
+    data = result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+    return {line[:-2] for line in data.decode().splitlines() if line}
+
+
+_DIGEST = f"<{CG}sourceDigest>"
+
+
+@dataclass
+class _Assertions:
+    """What one import asserts: each node of the source's (one with a ``cg:sourceFile`` in its
+    record) with its default-graph triples, record triples and digest; and the triples about
+    other nodes (a relationship's client, a metric), which go in both graphs as they are."""
+
+    nodes: dict[str, tuple[list[str], list[str]]]
+    foreign: set[str]
+
+    @classmethod
+    def of(cls, builder: GraphBuilder) -> _Assertions:
+        nodes: dict[str, tuple[list[str], list[str]]] = {}
+        for line in builder.record:
+            if line.split(" ", 2)[1] == _SOURCE_FILE:
+                nodes[line.split(" ", 1)[0]] = ([], [])
+        foreign = set()
+        for line in builder.triples:
+            found = nodes.get(line.split(" ", 1)[0])
+            if found is None:
+                foreign.add(line)
+            else:
+                found[0].append(line)
+        for line in builder.record:
+            nodes[line.split(" ", 1)[0]][1].append(line)
+        return cls(nodes, foreign)
+
+    def digest(self, node: str) -> str:
+        triples, record = self.nodes[node]
+        text = "\n".join(sorted(triples) + sorted(record))
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+    def default_lines(self, nodes: Iterable[str]) -> set[str]:
+        return {t for n in nodes if n in self.nodes for t in self.nodes[n][0]} | self.foreign
+
+    def record_lines(self, nodes: Iterable[str]) -> set[str]:
+        out = set(self.foreign)
+        for n in nodes:
+            if n in self.nodes:
+                out.update(self.nodes[n][1])
+                out.add(f"{n} {_DIGEST} {ox.Literal(self.digest(n))}")
+        return out
+
+
+def _previous(store: Store, g: str) -> tuple[dict[str, str | None], set[str]]:
+    """The last import's nodes with their digests (None for a record written before digests),
+    and its triples about other nodes: read from the record alone, a few lines a node."""
+    # CONSTRUCT, serialised by the store, is several times faster than SELECT rows for this.
+    digests: dict[str, str | None] = {}
+    claims = (f"CONSTRUCT {{ ?s {_SOURCE_FILE} ?f . ?s {_DIGEST} ?d }} WHERE {{ "
+              f"GRAPH {g} {{ ?s {_SOURCE_FILE} ?f OPTIONAL {{ ?s {_DIGEST} ?d }} }} }}")
+    for line in _lines(store.query(claims)):
+        node, predicate, value = line.split(" ", 2)
+        if predicate == _DIGEST:
+            digests[node] = value
+        else:
+            digests.setdefault(node, None)
+    foreign = _lines(store.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o "
+        f"FILTER NOT EXISTS {{ ?s {_SOURCE_FILE} ?f }} }} }}"))
+    return digests, foreign
+
+
+def _about(store: Store, nodes: list[str], g: str | None) -> set[str]:
+    """What the default graph (or graph ``g``) says about ``nodes``."""
+    found: set[str] = set()
+    for i in range(0, len(nodes), 2000):
+        values = " ".join(nodes[i:i + 2000])
+        pattern = f"GRAPH {g} {{ ?s ?p ?o }}" if g else "?s ?p ?o"
+        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"
+        found |= _lines(store.query(query))
+    return found
+
+
 def replace_source(store: Store, graph: ox.NamedNode, builder: GraphBuilder) -> WriteResult:
     """Put ``builder``'s triples in the default graph in place of what the last import of the
-    same source put there, and keep a copy in ``graph`` (the source's record).
+    same source put there, and its record in ``graph``.
 
     Only the difference is written: importing the same sheet again writes nothing, and editing
-    one cell changes that cell's triples. A triple the old import asserted is taken out of the
-    default graph unless another named graph (another import) asserts it too. Up to
-    ``ATOMIC_LIMIT`` changed triples go in one SPARQL update, which a store applies as one
-    transaction; a bigger first import is loaded as N-Quads (parsed whole before the store is
-    touched) and then the few removals are applied.
+    one cell changes that cell's triples. The record keeps a digest of what the import said
+    about each of its nodes, so only the nodes whose digest changed (or that are gone) are read
+    back: what the default graph says about such a node is replaced by what the sheet says now.
+    A triple taken away stays when another import's record claims it too (its node, or the
+    triple itself). The difference is one write, all or nothing: when nothing is removed (a
+    first import), one ``Store.load`` of N-Quads (parsed whole before the store is touched);
+    otherwise one SPARQL update, which a store applies as one transaction.
     """
-    old = set(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"))
-    new = set(builder.triples)
-    to_add, to_remove = new - old, old - new
-    if not to_add and not to_remove:
-        return WriteResult(0, 0)
     g = f"<{graph.value}>"
-    removal = ""
+    now = _Assertions.of(builder)
+    digests, old_foreign = _previous(store, g)
+    changed = [n for n, d in digests.items() if n not in now.nodes or d != str(ox.Literal(now.digest(n)))]
+    changed += [n for n in now.nodes if n not in digests]
+    old_nodes = [n for n in changed if n in digests]
+    old = _about(store, old_nodes, None) | old_foreign
+    old_record = _about(store, old_nodes, g) | old_foreign
+    new, new_record = now.default_lines(changed), now.record_lines(changed)
+    to_add, to_remove = new - old, _unclaimed(store, graph, old - new)
+    record_add, record_remove = new_record - old_record, old_record - new_record
+    if not (to_add or to_remove or record_add or record_remove):
+        return WriteResult(0, 0)
+    if not to_remove and not record_remove:
+        text = "".join([*(f"{t} .\n" for t in to_add), *(f"{t} {g} .\n" for t in record_add)])
+        store.load([Source(builder.file, data=text.encode(), format=ox.RdfFormat.N_QUADS)])
+        return WriteResult(added=len(to_add), removed=0)
+    parts = []
     if to_remove:
-        rows = " ".join(f"({t.subject} {t.predicate} {t.object})" for t in to_remove)
-        removal = (f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} FILTER NOT EXISTS "
-                   f"{{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {g}) }} }} ;\n"
-                   f"DELETE DATA {{ GRAPH {g} {{ {_nt(to_remove)} }} }}")
-    if len(to_add) + len(to_remove) <= ATOMIC_LIMIT:
-        parts = [removal] if removal else []
-        if to_add:
-            parts.append(f"INSERT DATA {{ {_nt(to_add)} GRAPH {g} {{ {_nt(to_add)} }} }}")
-        store.update(" ;\n".join(parts))
-    else:
-        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in to_add]
-        quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in to_add]
-        store.load([Source(builder.file, data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS),
-                           format=ox.RdfFormat.N_QUADS)])
-        if removal:
-            store.update(removal)
+        parts.append(f"DELETE DATA {{ {_nt(to_remove)} }}")
+    if record_remove:
+        parts.append(f"DELETE DATA {{ GRAPH {g} {{ {_nt(record_remove)} }} }}")
+    if to_add or record_add:
+        parts.append(f"INSERT DATA {{ {_nt(to_add)} GRAPH {g} {{ {_nt(record_add)} }} }}")
+    store.update(" ;\n".join(parts))
     return WriteResult(added=len(to_add), removed=len(to_remove))
 
 
-#: Changed triples that go in one SPARQL update (one transaction); more are loaded as N-Quads.
-ATOMIC_LIMIT = 20000
+def _unclaimed(store: Store, graph: ox.NamedNode, triples: set[str]) -> set[str]:
+    """Those of ``triples`` that no other import's record claims: neither the triple itself nor
+    (by a ``cg:sourceFile``) its subject. Those another import asserts stay in the store."""
+    if not triples:
+        return triples
+    g = f"<{graph.value}>"
+    rows = " ".join(f"({t})" for t in triples)
+    claimed = store.select(
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES (?s ?p ?o) {{ {rows} }} "
+        f"{{ GRAPH ?other {{ ?s ?p ?o }} FILTER (?other != {g}) }} UNION "
+        f"{{ GRAPH ?other {{ ?s {_SOURCE_FILE} ?file }} FILTER (?other != {g}) }} }}")
+    return triples - {f"{r['s']} {r['p']} {r['o']}" for r in claimed}
 
 
-def _nt(triples: Iterable[ox.Triple]) -> str:
-    return " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+def _nt(triples: Iterable[str]) -> str:
+    return " ".join(f"{t} ." for t in triples)
 
 
 # -- what is in the store already ------------------------------------------------------------
@@ -490,10 +613,12 @@ def agents_by_label(store: Store | None) -> dict[str, list[ox.NamedNode]]:
     relationship and its team are organisations too, but never parties)."""
     if store is None:
         return {}
-    types = ", ".join(f"<{term(t).value}>" for t in _AGENT_TYPES)
+    types = " ".join(f"<{term(t).value}>" for t in _AGENT_TYPES)
+    # VALUES, not FILTER IN: the store then looks up each type rather than every typed node
+    # (a large import has hundreds of thousands).
     rows = store.select(
-        "SELECT DISTINCT ?a ?label WHERE { ?a a ?type ; <http://www.w3.org/2000/01/rdf-schema#label> ?label "
-        f"FILTER (?type IN ({types})) "
+        f"SELECT DISTINCT ?a ?label WHERE {{ VALUES ?type {{ {types} }} ?a a ?type ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?label "
         f"FILTER NOT EXISTS {{ ?a a <{CG}Relationship> }} "
         f"FILTER NOT EXISTS {{ ?a a <{CG}CoManagementTeam> }} }}")
     found: dict[str, list[ox.NamedNode]] = {}
@@ -528,8 +653,10 @@ def client_of(store: Store | None, relationship: ox.NamedNode) -> ox.NamedNode |
 def imported_from(store: Store | None, node: ox.NamedNode, file: str) -> bool:
     """Whether ``node`` was made by an earlier import of ``file`` (which must then assert it again,
     or the re-import would take it away)."""
-    return store is not None and store.ask(
-        f"ASK {{ <{node.value}> <{CG}sourceFile> {ox.Literal(Path(file).name)} }}")
+    if store is None:
+        return False
+    claim = f"<{node.value}> <{CG}sourceFile> {ox.Literal(Path(file).name)}"
+    return store.ask(f"ASK {{ {{ GRAPH ?g {{ {claim} }} }} UNION {{ {claim} }} }}")
 
 
 @dataclass
@@ -632,8 +759,9 @@ def write_output(builder: GraphBuilder, store: Store | None, output: str | None,
         return f"wrote {len(builder)} triple(s) to {output}"
     assert store is not None
     result = replace_source(store, graph, builder)
-    return (f"{len(builder)} triple(s) from {builder.file}: {result.added} added, {result.removed} removed "
-            f"in {store.url}")
+    # The triples the views see (the default graph's); the record of where they were read is extra.
+    return (f"{len(builder.triples)} triple(s) from {builder.file}: {result.added} added, {result.removed} "
+            f"removed in {store.url}")
 
 
 def unique(items: Iterable[str]) -> list[str]:

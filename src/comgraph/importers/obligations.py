@@ -182,7 +182,7 @@ def read_obligations(table: Table, store: Store | None,
     seen: dict[str, int] = {}
     count = 0
 
-    for number, values in progress_rows(rows[1:], f"reading {table.file}"):
+    for number, values in progress_rows(rows[1:], f"converting {table.file}"):
         def get(name: str, values: list[object] = values) -> object:
             col = columns.get(name)
             return values[col - 1] if col is not None and col <= len(values) else None

@@ -148,7 +148,7 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
     def cell(values: list[object], col: int | None) -> object:
         return values[col - 1] if col is not None and col <= len(values) else None
 
-    for number, values in progress_rows(rows[1:], f"reading {table.file}"):
+    for number, values in progress_rows(rows[1:], f"converting {table.file}"):
         resp_col = columns["responsibility"]
         resp_ref = table.cell(number, resp_col)
         name_value = cell(values, resp_col)

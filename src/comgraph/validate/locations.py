@@ -346,9 +346,13 @@ def imported_locations(store, nodes: Iterable[ox.NamedNode | ox.BlankNode | ox.L
     found: dict[str, SourceLocation] = {}
     for i in range(0, len(iris), 400):
         chunk = " ".join(f"<{v}>" for v in iris[i:i + 400])
+        # An import records them in its own named graph; Turtle written with -o and then
+        # loaded has them in the default graph.
+        where = (f"?n <{CG}sourceFile> ?file ; <{CG}sourceRef> ?ref "
+                 f"OPTIONAL {{ ?n <{CG}sourceLine> ?line }}")
         rows = store.select(
-            f"SELECT ?n ?file ?ref ?line WHERE {{ VALUES ?n {{ {chunk} }} ?n <{CG}sourceFile> ?file ; "
-            f"<{CG}sourceRef> ?ref OPTIONAL {{ ?n <{CG}sourceLine> ?line }} }}")
+            f"SELECT ?n ?file ?ref ?line WHERE {{ VALUES ?n {{ {chunk} }} "
+            f"{{ {where} }} UNION {{ GRAPH ?g {{ {where} }} }} }}")
         for r in rows:
             ref = r["ref"].value
             cell = _CELL.match(ref)
