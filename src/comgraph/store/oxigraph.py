@@ -100,7 +100,7 @@ class OxigraphStore(Store):
         if bindings:
             sparql = inject_values(sparql, bindings)
         if timeout is not None:
-            if default_graph is None and named_graphs is None and self.evaluates_inline(sparql):
+            if default_graph is None and named_graphs is None and self._streams(sparql):
                 return self._streamed_query(sparql, timeout, base_iri)
             return self._timed_query(sparql, timeout, default_graph, named_graphs, base_iri)
         try:
@@ -115,10 +115,14 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"query failed: {exc}") from None
 
-    def evaluates_inline(self, sparql: str) -> bool:
-        # One index scan, stopped at its time limit between rows and serialised pieces. (A
-        # RocksDB handle does not survive a fork: a forked process on disk asks a child.)
+    def _streams(self, sparql: str) -> bool:
+        """Whether a timed query is one index scan, evaluated here and stopped at its time limit
+        between rows and serialised pieces (``comgraph.store.streaming``), not in a child. (A
+        RocksDB handle does not survive a fork: a forked process on disk asks a child.)"""
         return streams_row_by_row(sparql) and (self.path is None or os.getpid() == self._opened_pid)
+
+    def evaluates_inline(self, sparql: str) -> bool:
+        return self._streams(sparql)
 
     def _streamed_query(self, sparql: str, timeout: float, base_iri: str | None) -> QueryResult:
         deadline = time.monotonic() + timeout
