@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
+from comgraph.store._child import is_stale_files
 from comgraph.store.base import (
     GraphName,
     LoadError,
@@ -28,7 +29,6 @@ from comgraph.store.base import (
     Source,
     Store,
     StoreError,
-    StoreUnavailable,
     Term,
     as_graph_name,
     load_error_from_parse_failure,
@@ -36,8 +36,11 @@ from comgraph.store.base import (
 from comgraph.store.bindings import inject_values
 from comgraph.store.executor import Executor, default_query_memory, error_from_frame
 from comgraph.store.framed import ForkedSolutions, ForkedTriples, FramedResult
+from comgraph.store.handle import Handle
 from comgraph.store.pool import ChildPool, remove_leftovers
 from comgraph.store.streaming import StreamedSolutions, streams_row_by_row
+
+T = TypeVar("T")
 
 
 class _CountingReader:
@@ -65,17 +68,14 @@ class OxigraphStore(Store):
     def __init__(self, path: str | Path | None = None, *, query_memory: int | None = None):
         self.path = Path(path) if path else None
         self.url = f"oxigraph://{self.path.resolve()}" if self.path else "oxigraph:"
-        try:
-            self._store = ox.Store(str(self.path)) if self.path else ox.Store()
-        except OSError as exc:
-            raise StoreUnavailable(f"cannot open the store in {self.path}: {exc}") from None
+        self._write_lock = threading.RLock()
+        # Timed queries: a pool of children per process (comgraph.store.pool).
+        self._pool = ChildPool(self.path, self._write_lock, os.getpid(),
+                               default_query_memory() if query_memory is None else query_memory)
+        # The pyoxigraph handle this process may use, across forks (comgraph.store.handle).
+        self._handle = Handle(self.path, self._pool.wrote)
         if self.path is not None:
             remove_leftovers(self.path)
-        self._write_lock = threading.RLock()
-        self._opened_pid = os.getpid()
-        # Timed queries: a pool of children per process (comgraph.store.pool).
-        self._pool = ChildPool(self.path, self._write_lock, self._opened_pid,
-                               default_query_memory() if query_memory is None else query_memory)
 
     @property
     def query_memory(self) -> int:
@@ -104,12 +104,12 @@ class OxigraphStore(Store):
                 return self._streamed_query(sparql, timeout, base_iri)
             return self._timed_query(sparql, timeout, default_graph, named_graphs, base_iri)
         try:
-            return self._store.query(
+            return self._read(lambda db: db.query(
                 sparql,
                 base_iri=base_iri,
                 default_graph=list(default_graph) if default_graph is not None else None,
                 named_graphs=list(named_graphs) if named_graphs is not None else None,
-            )
+            ))
         except SyntaxError as exc:
             raise QueryError(str(exc)) from None
         except OSError as exc:
@@ -118,8 +118,8 @@ class OxigraphStore(Store):
     def _streams(self, sparql: str) -> bool:
         """Whether a timed query is one index scan, evaluated here and stopped at its time limit
         between rows and serialised pieces (``comgraph.store.streaming``), not in a child. (A
-        RocksDB handle does not survive a fork: a forked process on disk asks a child.)"""
-        return streams_row_by_row(sparql) and (self.path is None or os.getpid() == self._opened_pid)
+        forked process on disk reads through its own read-only instance, see ``_read``.)"""
+        return streams_row_by_row(sparql)
 
     def evaluates_inline(self, sparql: str) -> bool:
         return self._streams(sparql)
@@ -127,7 +127,7 @@ class OxigraphStore(Store):
     def _streamed_query(self, sparql: str, timeout: float, base_iri: str | None) -> QueryResult:
         deadline = time.monotonic() + timeout
         try:
-            solutions = self._store.query(sparql, base_iri=base_iri)
+            solutions = self._read(lambda db: db.query(sparql, base_iri=base_iri))
         except SyntaxError as exc:
             raise QueryError(str(exc)) from None
         except OSError as exc:
@@ -164,18 +164,35 @@ class OxigraphStore(Store):
         raise error_from_frame(kind, payload)
 
     def _checkout(self) -> Executor:
-        return self._pool.checkout(self._store)
+        return self._pool.checkout(self._handle.get())
 
     def version(self) -> int:
+        if self._handle.forked:
+            self._handle.get()  # opened again if someone else wrote, which bumps the generation
         return self._pool.generation
+
+    def _read(self, read: Callable[[ox.Store], T]) -> T:
+        """``read(handle)`` with this process's handle. A forked process reads a live folder
+        through a read-only instance, which can lose a race with the writer's compaction (a file
+        it lists is gone): it opens the folder again and retries, twice at most."""
+        for attempt in range(3):
+            try:
+                return read(self._handle.get())
+            except OSError as exc:
+                if attempt == 2 or not self._handle.forked or not is_stale_files(exc):
+                    raise
+                self._handle.invalidate()
+        raise AssertionError("unreachable")
 
     def _wrote(self) -> None:
         self._pool.wrote()
 
     def graphs(self) -> list[ox.NamedNode]:
-        rows = self._store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)),
-                      key=lambda g: g.value)
+        def named(db: ox.Store) -> list[ox.NamedNode]:
+            rows = db.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            return [row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)]
+
+        return sorted(self._read(named), key=lambda g: g.value)
 
     def dump(self, output: IO[bytes], format: ox.RdfFormat, *,
              graph: GraphName | str | None = None) -> None:
@@ -183,7 +200,7 @@ class OxigraphStore(Store):
         if target is None and not format.supports_datasets:
             target = ox.DefaultGraph()
         try:
-            self._store.dump(output, format, from_graph=target)
+            self._handle.get().dump(output, format, from_graph=target)
         except OSError as exc:
             raise StoreError(f"dump failed: {exc}") from None
 
@@ -193,8 +210,9 @@ class OxigraphStore(Store):
         # Updates run here, not in a child: a child's changes would land in its own copy.
         try:
             with self._write_lock:
+                db = self._handle.writable()
                 try:
-                    self._store.update(sparql, base_iri=base_iri)
+                    db.update(sparql, base_iri=base_iri)
                 finally:
                     self._wrote()
         except SyntaxError as exc:
@@ -226,15 +244,16 @@ class OxigraphStore(Store):
                 read += self._check_parses(item)
         total = sum(item.size() for item in items) if progress else 0
         with self._write_lock:
-            before = len(self._store) if not bulk else 0
+            db = self._handle.writable()
+            before = len(db) if not bulk else 0
             done = 0
             try:
                 for item in items:
-                    self._load_one(item, target, progress, done, total, bulk=bulk)
+                    self._load_one(db, item, target, progress, done, total, bulk=bulk)
                     done += item.size() if progress else 0
             finally:
                 self._wrote()
-            return read if bulk else len(self._store) - before
+            return read if bulk else len(db) - before
 
     def _check_parses(self, item: Source) -> int:
         """Parse a source without loading it; return how many quads it holds."""
@@ -247,13 +266,13 @@ class OxigraphStore(Store):
                 raise load_error_from_parse_failure(item.name, exc, item) from None
         return count
 
-    def _load_one(self, item: Source, target: GraphName | None, progress: Progress | None,
+    def _load_one(self, db: ox.Store, item: Source, target: GraphName | None, progress: Progress | None,
                   done: int, total: int, *, bulk: bool) -> None:
         fmt = item.rdf_format()
         kwargs = {"format": fmt, "base_iri": _base_iri(item)}
         if target is not None and not fmt.supports_datasets:
             kwargs["to_graph"] = target
-        load = self._store.bulk_load if bulk else self._store.load
+        load = db.bulk_load if bulk else db.load
         try:
             if item.path is not None and progress is None:
                 load(path=str(item.path), **kwargs)
@@ -269,9 +288,11 @@ class OxigraphStore(Store):
             raise LoadError(item.name, str(exc)) from None
 
     def close(self) -> None:
+        """Stop the query children and let go of the files, flushed (RocksDB's lock too, in the
+        process that opened the store); a store used again opens them again. A process about to
+        fork workers calls it first (see ``comgraph.store.handle``)."""
         self._pool.close()
-        if self.path is not None:
-            self._store.flush()
+        self._handle.release()
 
 
 def _check_target(item: Source, target: GraphName | None) -> None:
