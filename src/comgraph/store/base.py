@@ -358,18 +358,11 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release what the store holds (files, connections)."""
 
-    # A serving hint, not a data operation: nothing above depends on it, and a store that does
-    # not override it loses nothing but a shortcut in a server.
-
     def evaluates_inline(self, sparql: str) -> bool:
-        """A hint for servers: whether ``query(sparql, timeout=...)`` will be evaluated in the
-        calling thread, with no child process or network peer to wait for, checking its time
-        limit as it goes (how a store decides is its own business).
-
-        A server's event loop may then call it directly with a short time limit, and hand it
-        to a thread only when that runs out (``comgraph.app.asgi``). False by default: every
-        query is then treated as one that may wait, which is always correct.
-        """
+        """A serving hint, not a data operation: whether ``query(sparql, timeout=...)`` runs in
+        the calling thread, with no child process or network peer to wait for, checking its
+        time limit as it goes. A server's event loop may then call it directly with a short
+        limit (``comgraph.app.asgi``). False by default, which is always correct."""
         return False
 
     def __enter__(self) -> Store:

@@ -73,6 +73,15 @@ class FramedResult:
                 return
             yield data
 
+    def pass_through(self, output: Any) -> bytes | None:
+        """The answer in the child's own format, untouched: written to ``output``, or returned
+        when it is None (for a caller that asked for that format and has read nothing yet)."""
+        if output is None:
+            return b"".join(self.chunks())
+        for chunk in self.chunks():
+            output.write(chunk)
+        return None
+
     def _abandon(self) -> None:
         if self._executor is not None:
             executor, self._executor = self._executor, None
@@ -105,12 +114,7 @@ class ForkedSolutions:
     def serialize(self, output: Any = None,
                   format: ox.QueryResultsFormat = ox.QueryResultsFormat.JSON) -> bytes | None:
         if format == ox.QueryResultsFormat.TSV and not self._stream.started:
-            # Already in the asked format: pass the child's bytes through untouched.
-            if output is None:
-                return b"".join(self._stream.chunks())
-            for chunk in self._stream.chunks():
-                output.write(chunk)
-            return None
+            return self._stream.pass_through(output)
         return self._solutions().serialize(output, format)
 
 
@@ -127,9 +131,5 @@ class ForkedTriples:
     def serialize(self, output: Any = None,
                   format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bytes | None:
         if format == ox.RdfFormat.N_TRIPLES and not self._stream.started:
-            if output is None:
-                return b"".join(self._stream.chunks())
-            for chunk in self._stream.chunks():
-                output.write(chunk)
-            return None
+            return self._stream.pass_through(output)
         return ox.serialize(iter(self), output, format)
