@@ -8,6 +8,7 @@ untimed queries, ``graphs()``, ``version()`` and timed queries (its own children
 must be one consistent state of the store (no graph half there), the child must follow the
 parent's writes to the last one, a write in the child must be refused with a clear error, and
 nothing may hang. Deadlines are generous; a hung child is killed and the test fails.
+The last test runs ``comgraph serve --workers 2`` on a disk store as a user would.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import json
 import os
 import select
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import requests
 
 from comgraph.store import Source, StoreError
 from comgraph.store.oxigraph import OxigraphStore
+from tests.oxigraph_server import free_port
 
 EX = "http://example.org/fork/"
 SEED = 50  # triples in the seed graph
@@ -153,3 +158,51 @@ def test_a_forked_reader_sees_whole_writes_and_follows_them(tmp_path: Path, rele
     assert f"{EX}child" not in {g.value for g in store.graphs()}
     assert store.triple_count() == SEED + ROUNDS * PER_GRAPH + 1
     store.close()
+
+
+def test_serve_workers_read_a_disk_store_and_refuse_writes(tmp_path: Path) -> None:
+    """``comgraph serve --workers 2`` on a disk store: the master closes the store before the
+    fork, each worker reads through its own instance (a lookup on the event loop, a count in a
+    child), and a write with the right token is refused as read-only, with the reason."""
+    data = tmp_path / "data.nt"
+    data.write_text("".join(f'<{EX}s{i}> <{EX}p> "{i}" .\n' for i in range(200)))
+    port = free_port()
+    comgraph = Path(sys.executable).parent / "comgraph"
+    process = subprocess.Popen(
+        [str(comgraph), "serve", str(data), "--store", f"oxigraph://{tmp_path / 'db'}",
+         "--workers", "2", "--port", str(port)],
+        env={**os.environ, "COMGRAPH_UPDATE_TOKEN": "secret"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic() + DEADLINE
+        while not _answers(f"{base}/healthz"):
+            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            assert time.monotonic() < started, f"no answer on {base} within {DEADLINE} s"
+            time.sleep(0.2)
+        for _ in range(4):  # several requests: both workers, whichever answers
+            lookup = requests.get(f"{base}/sparql", params={"query": f"SELECT ?o {{ <{EX}s7> ?p ?o }}"},
+                                  headers={"Accept": "text/csv"}, timeout=60)
+            assert lookup.status_code == 200 and lookup.text.split() == ["o", "7"], lookup.text
+            count = requests.get(f"{base}/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+                                 headers={"Accept": "text/csv"}, timeout=60)
+            assert count.status_code == 200 and count.text.split() == ["n", "200"], count.text
+        write = requests.post(f"{base}/sparql", data={"update": f"INSERT DATA {{ <{EX}a> <{EX}b> 1 }}"},
+                              headers={"Authorization": "Bearer secret"}, timeout=60)
+        assert write.status_code == 403 and "only read it" in write.text, write.text
+    finally:
+        process.terminate()
+        try:
+            assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stderr.close()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=10).status_code == 200
+    except (requests.ConnectionError, requests.Timeout):
+        return False
