@@ -22,7 +22,8 @@ from urllib.parse import quote
 
 import requests
 
-from comgraph.store.oxigraph import SNAPSHOTS, OxigraphStore
+from comgraph.store.oxigraph import OxigraphStore
+from comgraph.store.pool import SNAPSHOTS
 from tests.oxigraph_server import free_port
 
 TOKEN = "stress-token"

@@ -21,7 +21,8 @@ import pytest
 import requests
 
 from comgraph.store import QueryMemoryExceeded, StoreError
-from comgraph.store.oxigraph import DEFAULT_QUERY_MEMORY_MB, OxigraphStore, default_query_memory
+from comgraph.store.executor import DEFAULT_QUERY_MEMORY_MB, default_query_memory
+from comgraph.store.oxigraph import OxigraphStore
 from tests.oxigraph_server import free_port
 
 HUNGRY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"

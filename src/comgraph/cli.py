@@ -303,8 +303,9 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 @click.option("--workers", type=int, default=None, metavar="N",
               help="Serve with a production server (gunicorn unless --server says otherwise) and N "
-                   "worker processes. With an embedded store and N > 1 the service is read-only: "
-                   "each worker holds its own copy.")
+                   "worker processes. With an embedded store the service is read-only for N > 1 "
+                   "(each worker holds its own copy) and on disk for any N (the workers only "
+                   "read it).")
 @click.option("--server", "server", type=click.Choice(["gunicorn", "granian"]), default=None,
               help="Production server for --workers: gunicorn (the default, with uvicorn workers: "
                    "HTTP in C on an event loop) or granian (HTTP in Rust, the app as WSGI). "
@@ -375,7 +376,14 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     }
     if cors_origins:
         config["CORS_ORIGINS"] = list(cors_origins)
-    if workers and workers > 1 and not store.url.startswith("sparql+"):
+    embedded = not store.url.startswith("sparql+")
+    if workers and embedded and store.url.startswith("oxigraph://"):
+        # comgraph.store.handle: a process forked from the one that opened a disk store reads
+        # through a read-only instance of its own, and cannot write (RocksDB's threads are gone).
+        config["SPARQL_READ_ONLY"] = ("the workers are forked from the process that opened the disk "
+                                      "store and only read it; serve writes without --workers or "
+                                      "from a remote store")
+    elif workers and workers > 1 and embedded:
         config["SPARQL_READ_ONLY"] = (f"{workers} workers each hold their own copy of the embedded "
                                       "store; serve writes with one worker or a remote store")
     app = create_app(config)
@@ -384,6 +392,10 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         from comgraph.app.serving import serve_with_granian, serve_with_gunicorn
 
         run = serve_with_granian if server == "granian" else serve_with_gunicorn
+        if embedded:
+            # The workers are forked from this process: let go of the store's files first, so that
+            # a fork never finds RocksDB's threads busy and each worker opens its own instance.
+            store.close()
         run(app, host=host, port=port, workers=workers, threads=threads)
         return
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)

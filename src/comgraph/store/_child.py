@@ -2,7 +2,7 @@
 
 This module needs the standard library and pyoxigraph only, nothing of comgraph, because a disk
 store's children run it as a fresh interpreter: ``python -I -S _child.py SITE REQ RES MEMORY``
-(see ``comgraph.store.oxigraph``). An in-memory store's children are forked and call
+(see ``comgraph.store.executor``). An in-memory store's children are forked and call
 :func:`serve` directly with the store they inherited.
 
 Wire format, both ways: a job is ``!I`` length + JSON; an answer is a sequence of frames, each
@@ -127,7 +127,7 @@ def serve(ox: Any, store: Any, requests_fd: int, results_fd: int, allowance: int
     ``allowance`` bytes (0: no cap) beyond what the process holds before it.
 
     ``store`` is the inherited in-memory store, or None on disk: a disk job names the folder
-    to read (``open``, a snapshot of the store, see ``comgraph.store.oxigraph``) and a ``key``;
+    to read (``open``, a snapshot of the store, see ``comgraph.store.pool``) and a ``key``;
     the child opens that folder read-only and keeps it open while the key stays the same. A job
     ``{"drop": true}`` closes it (its snapshot is about to be deleted) and gets no answer.
     """

@@ -286,7 +286,12 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples | TripleResults
 
 
 class Store(ABC):
-    """One graph store. Both implementations pass the same contract test suite."""
+    """One graph store. Both implementations pass the same contract test suite.
+
+    The contract is about data: query, update, load, dump, list graphs, and the version and
+    lifetime of what a store holds. How a store evaluates a query (in this process, in a child,
+    on a remote engine) is its own business; ``evaluates_inline`` is the one serving hint.
+    """
 
     #: The store URL with any secret removed; safe to print and log.
     url: str
@@ -310,16 +315,6 @@ class Store(ABC):
         ``named-graph-uri`` do. Raises QueryError on a malformed query and QueryTimeout when the
         time limit (seconds) is reached.
         """
-
-    def evaluates_inline(self, sparql: str) -> bool:
-        """Whether ``query(sparql, timeout=...)`` is evaluated in the calling thread, with no
-        child process or network peer to wait for, checking its time limit as it goes.
-
-        A server's event loop may then call it directly with a short time limit, and hand it
-        to a thread only when that runs out (``comgraph.app.asgi``). False unless a store
-        knows better.
-        """
-        return False
 
     @abstractmethod
     def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
@@ -362,6 +357,13 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release what the store holds (files, connections)."""
+
+    def evaluates_inline(self, sparql: str) -> bool:
+        """A serving hint, not a data operation: whether ``query(sparql, timeout=...)`` runs in
+        the calling thread, with no child process or network peer to wait for, checking its
+        time limit as it goes. A server's event loop may then call it directly with a short
+        limit (``comgraph.app.asgi``). False by default, which is always correct."""
+        return False
 
     def __enter__(self) -> Store:
         return self

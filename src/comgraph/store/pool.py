@@ -1,0 +1,257 @@
+"""The pool of an embedded store's query children in one process, and the snapshots that the
+children of a disk store read.
+
+Children (``comgraph.store.executor``) are kept and reused: a timed query checks one out and
+checks it in when its answer has been read to the end. A write bumps the pool's generation:
+
+* in memory, a child forked before the write sees a stale copy-on-write snapshot of the store
+  and is retired;
+* on disk, a child reads a **snapshot** of the store: a RocksDB checkpoint (``Store.backup``,
+  hard links to the immutable table files) made once per generation under
+  ``.comgraph-snapshots/`` in the store's folder, which no compaction can delete under it (a
+  read-only instance of the live folder could lose that race: "No such file"). A child moves to
+  the newest snapshot at its next query instead of being retired, and a snapshot is deleted
+  once no child reads it and a newer one exists. In a process forked from the one that opened
+  the store (a server's worker), children read the live folder instead and reopen it whenever
+  the data this process reads has changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from comgraph.store.base import StoreError
+from comgraph.store.executor import Executor, ForkedExecutor, SpawnedExecutor
+
+#: Idle children kept per process; more are started when more queries run at once.
+MAX_IDLE_EXECUTORS = 4
+SNAPSHOTS = ".comgraph-snapshots"
+
+
+def remove_leftovers(folder: Path) -> list[str]:
+    """Delete what a killed process left in a store folder that it had open for writing.
+
+    * ``bulk-<number>.sst``: pyoxigraph's ``bulk_load`` writes the table files it builds under
+      these names and hands them to RocksDB at the end (RocksDB then links them under its own
+      names, ``<number>.sst``, and pyoxigraph removes these). RocksDB never refers to a file of
+      this name, so one that is left is the remainder of a load that did not finish.
+    * ``.comgraph-snapshots/``: the query children's snapshots (hard links) of a server that
+      is gone.
+
+    Call it only once the folder is open for writing here: RocksDB's lock then keeps every
+    other writer out. Returns the names removed.
+    """
+    removed = []
+    for entry in folder.glob("bulk-*.sst"):
+        if re.fullmatch(r"bulk-\d+\.sst", entry.name) and entry.is_file():
+            try:
+                entry.unlink()
+                removed.append(entry.name)
+            except FileNotFoundError:
+                pass
+    snapshots = folder / SNAPSHOTS
+    if snapshots.is_dir():
+        shutil.rmtree(snapshots, ignore_errors=True)
+        removed.append(SNAPSHOTS)
+    return removed
+
+
+class Snapshot:
+    """A checkpoint of a disk store for one generation, and how many children read it."""
+
+    def __init__(self, path: Path, generation: int):
+        self.path, self.generation, self.users = path, generation, 0
+
+    def delete(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class ChildPool:
+    """One store's query children in this process.
+
+    ``write_lock`` is the store's, held by every write. The pool holds no reference to the
+    store, so dropping the store releases its files (and RocksDB's lock) at once.
+    """
+
+    def __init__(self, path: Path | None, write_lock: threading.RLock, opened_pid: int, query_memory: int):
+        self.path = path
+        self.query_memory = query_memory
+        self.generation = 0
+        self._write_lock = write_lock
+        self._opened_pid = opened_pid
+        self._lock = threading.Lock()
+        self._idle: list[Executor] = []
+        self._pid = os.getpid()
+        self._snapshot: Snapshot | None = None  # on disk: the newest snapshot for children
+
+    def set_query_memory(self, megabytes: int) -> None:
+        self.query_memory = megabytes
+        with self._lock:  # idle children carry the old cap
+            idle, self._idle = self._idle, []
+        for executor in idle:
+            self.retire(executor)
+
+    def checkout(self, handle: ox.Store) -> Executor:
+        """An idle child, or a new one. ``handle`` is the store's pyoxigraph handle in this
+        process: a new child in memory is forked from it, a disk snapshot is made with it."""
+        executor = None
+        stale = []
+        with self._lock:
+            if self._pid != os.getpid():
+                # This process was forked (a gunicorn worker): the idle children and the
+                # snapshots belong to the parent. Drop our copies of the children's pipes and
+                # start a pool of our own.
+                stale, self._idle, self._snapshot = self._idle, [], None
+                self._pid = os.getpid()
+            while self._idle:
+                candidate = self._idle.pop()
+                if candidate.spawned or candidate.generation == self.generation:
+                    executor = candidate
+                    break
+                stale.append(candidate)
+        for old in stale:
+            self.retire(old)
+        allowance = self.query_memory << 20
+        if executor is None and self.path is None:
+            # Fork only while no write is under way, so the child's snapshot is consistent and
+            # no store lock is held at the moment of the fork.
+            with self._write_lock:
+                executor = ForkedExecutor(handle, self.generation, allowance)
+        elif executor is None:
+            executor = SpawnedExecutor(self.generation, allowance)
+        if self.path is not None:
+            try:
+                self._aim(executor, handle)
+            except BaseException:
+                self.retire(executor)
+                raise
+        return executor
+
+    def _aim(self, executor: Executor, handle: ox.Store) -> None:
+        """Point a disk child at what it must read: the snapshot of the current generation."""
+        assert self.path is not None
+        if os.getpid() != self._opened_pid:
+            # A forked process (a gunicorn worker) reads through a read-only instance and
+            # cannot checkpoint. Its children read the live folder, which nothing compacts under
+            # them any more, and reopen it whenever the generation changes (the store bumps it
+            # when the folder changed under this process's instance).
+            executor.target = (str(self.path), f"live-{os.getpid()}-{self.generation}")
+            return
+        with self._lock:
+            snapshot = self._snapshot
+        if snapshot is None or snapshot.generation != self.generation:
+            with self._write_lock:  # no write half-way, and one checkpoint per generation
+                with self._lock:
+                    snapshot = self._snapshot
+                if snapshot is None or snapshot.generation != self.generation:
+                    folder = self.path / SNAPSHOTS
+                    folder.mkdir(exist_ok=True)
+                    snapshot = Snapshot(folder / f"{self.generation}-{uuid.uuid4().hex[:12]}",
+                                        self.generation)
+                    try:
+                        handle.backup(str(snapshot.path))
+                    except OSError as exc:
+                        snapshot.delete()
+                        raise StoreError(f"cannot snapshot the store for a query: {exc}") from None
+                    with self._lock:
+                        old, self._snapshot = self._snapshot, snapshot
+                        doomed = old if old is not None and old.users == 0 else None
+                    if doomed is not None:
+                        doomed.delete()
+        with self._lock:
+            doomed = None
+            if executor.snapshot is not snapshot:
+                doomed = self._release(executor)
+                snapshot.users += 1
+                executor.snapshot = snapshot
+        executor.target = (str(snapshot.path), snapshot.path.name)
+        if doomed is not None:
+            doomed.delete()
+
+    def _release(self, executor: Executor) -> Snapshot | None:
+        """Under the pool lock: the child no longer reads its snapshot. Returns the snapshot if
+        nobody reads it any more and a newer one exists, for the caller to delete."""
+        snapshot, executor.snapshot = executor.snapshot, None
+        if snapshot is None:
+            return None
+        snapshot.users -= 1
+        return snapshot if snapshot.users == 0 and snapshot is not self._snapshot else None
+
+    def retire(self, executor: Executor) -> None:
+        executor.close()
+        with self._lock:
+            doomed = self._release(executor)
+        if doomed is not None:
+            doomed.delete()
+
+    def checkin(self, executor: Executor) -> None:
+        executor.busy = False
+        doomed = None
+        with self._lock:
+            keep = ((executor.spawned or executor.generation == self.generation)
+                    and executor.owner == os.getpid() and len(self._idle) < MAX_IDLE_EXECUTORS)
+            if keep:
+                snapshot = executor.snapshot
+                if snapshot is not None and snapshot.generation != self.generation:
+                    try:  # written to while this child answered: let its snapshot go now
+                        executor.drop()
+                        doomed = self._release(executor)
+                    except OSError:
+                        keep = False
+            if keep:
+                self._idle.append(executor)
+        if not keep:
+            self.retire(executor)
+        if doomed is not None:
+            doomed.delete()
+
+    def wrote(self) -> None:
+        """After a write: forked children hold a stale snapshot, retire them; disk children
+        drop theirs (they read the next one at their next query), and a snapshot nobody reads
+        is deleted."""
+        doomed: list[Snapshot | None] = []
+        stale: list[Executor] = []
+        with self._lock:
+            self.generation += 1
+            if self.path is None:
+                stale, self._idle = self._idle, []
+            else:
+                for executor in self._idle:
+                    if executor.snapshot is not None:
+                        try:
+                            executor.drop()  # a few bytes to an idle child: never blocks
+                        except OSError:
+                            stale.append(executor)
+                        doomed.append(self._release(executor))
+                self._idle = [e for e in self._idle if e not in stale]
+                current = self._snapshot
+                if current is not None and current.users == 0:
+                    self._snapshot = None
+                    doomed.append(current)
+        for executor in stale:
+            self.retire(executor)
+        for snapshot in doomed:
+            if snapshot is not None:
+                snapshot.delete()
+
+    def close(self) -> None:
+        """Stop the idle children; delete the newest snapshot if no child reads it."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for executor in idle:
+            self.retire(executor)
+        with self._lock:
+            current = self._snapshot
+            if current is not None and current.users == 0 and os.getpid() == self._opened_pid:
+                self._snapshot = None
+            else:
+                current = None
+        if current is not None:
+            current.delete()
