@@ -1,4 +1,6 @@
-"""Namespace prefixes comgraph knows, for compact display and for query editors."""
+"""Namespace prefixes comgraph knows, for compact display and for query editors, and the
+namespace IRIs the code names (as strings: wrap them in ``rdflib.Namespace`` or
+``pyoxigraph.NamedNode`` where a module needs terms)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,18 @@ PREFIXES: dict[str, str] = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+#: comgraph's core ontology namespace, and the folder its SKOS vocabularies live under.
+CG = PREFIXES["cg"]
+VOCAB = "https://w3id.org/comgraph/vocab/"
+#: The process scheme (cgp:), whose concepts the pages and the checklist group by.
+PROCESS = PREFIXES["cgp"]
+SH = PREFIXES["sh"]
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+XSD = PREFIXES["xsd"]
+RDF_TYPE = RDF + "type"
+RDFS_LABEL = RDFS + "label"
 
 
 def compact(iri: str, prefixes: dict[str, str] | None = None) -> str:
