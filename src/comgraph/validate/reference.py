@@ -13,9 +13,10 @@ import rdflib
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from comgraph.namespaces import XSD
 from comgraph.store import Store
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = XSD + "string"
 # rdflib logs a traceback for every ill-typed literal it meets; for a validator those literals
 # are findings (sh:datatype), not errors, so keep the log quiet.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
