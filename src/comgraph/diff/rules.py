@@ -26,11 +26,11 @@ from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 from comgraph.diff.model import Change, Triple
-from comgraph.namespaces import PREFIXES, compact
+from comgraph.namespaces import compact
 
-CG = Namespace(PREFIXES["cg"])
-ORG = Namespace(PREFIXES["org"])
-ODRL = Namespace(PREFIXES["odrl"])
+CG = Namespace("https://w3id.org/comgraph/ns#")
+ORG = Namespace("http://www.w3.org/ns/org#")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 
 #: Triples that only name or type a thing: a sentence that introduces a new person or
 #: organisation by its label explains them.

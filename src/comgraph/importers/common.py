@@ -28,12 +28,11 @@ import pyoxigraph as ox
 from openpyxl.utils import get_column_letter
 from slugify import slugify
 
-from comgraph import namespaces
 from comgraph.namespaces import PREFIXES
 from comgraph.store import Source, Store
 
 CG = PREFIXES["cg"]
-RDF_TYPE = ox.NamedNode(namespaces.RDF_TYPE)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
 XSD = PREFIXES["xsd"]
 
