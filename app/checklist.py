@@ -16,15 +16,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from comgraph.app import get_store
+from comgraph.app.named_queries import as_of_arg
 from comgraph.app.tables import vocabulary_store
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from comgraph.app.twins import twin_format
+from flask import Blueprint, Response, current_app, render_template, url_for
 
+from comgraph.namespaces import CG, PROCESS
 from comgraph.queries import PROCESSES, as_of_date
 
 bp = Blueprint("checklist", __name__)
 
-CG = "https://w3id.org/comgraph/ns#"
-PROCESS_NS = "https://w3id.org/comgraph/vocab/process/"
 STATUSES = ("fails", "warns", "passes", "not checked")
 
 
@@ -132,12 +133,7 @@ def assess(as_of: str | None = None) -> Assessment:
 @bp.get("/checklist")
 @bp.get("/checklist.<any(json, csv):extension>")
 def page(extension: str | None = None) -> Response | str:
-    from comgraph.app.dashboards import as_of_arg
-
-    if extension is None:
-        best = request.accept_mimetypes.best_match(["text/html", "application/json", "text/csv"],
-                                                   default="text/html")
-        extension = {"application/json": "json", "text/csv": "csv"}.get(best)
+    extension = twin_format(extension, {"text/html": "html", "application/json": "json", "text/csv": "csv"})
     assessment = assess(as_of_arg())
     if extension == "json":
         body = {"as_of": assessment.as_of, "error": assessment.error,
@@ -168,7 +164,7 @@ def _checklist_items() -> list[Item]:
     )
     return [Item(r["item"].value, r["notation"].value, r["label"].value,
                  r["statement"].value if "statement" in r else "",
-                 r["process"].value.removeprefix(PROCESS_NS)) for r in rows]
+                 r["process"].value.removeprefix(PROCESS)) for r in rows]
 
 
 def _order(item: Item) -> tuple[int, str]:

@@ -14,38 +14,21 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.charts import Edge, Node, line_chart, network
+from comgraph.app.checklist import assess
+from comgraph.app.named_queries import as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
-from comgraph.app.views import PROCESS_TITLES, get_catalogue
+from comgraph.app.views import PROCESS_TITLES
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from comgraph.queries import PROCESSES, ParameterError
+from comgraph.namespaces import PREFIXES, PROCESS, RDFS_LABEL
+from comgraph.queries import PROCESSES, ParameterError, as_of_date
 
 bp = Blueprint("dashboards", __name__)
 
-CG = "https://w3id.org/comgraph/ns#"
-PROCESS_NS = "https://w3id.org/comgraph/vocab/process/"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 #: The four audit components in the order the co-management method lists them.
-COMPONENT_ORDER = [f"https://w3id.org/comgraph/vocab/audit-component/{c}" for c in
+COMPONENT_ORDER = [PREFIXES["cgac"] + c for c in
                    ("priceAndService", "contractAndRelationships", "stakeholderSatisfaction",
                     "visionAndAlignment")]
-
-
-class Rows(list):
-    """The rows of one named query run, with its column names."""
-
-    variables: list[str]
-
-
-def run(name: str, **values: str | None) -> Rows:
-    """Run a named query with raw parameter values; rows are dicts of terms (None when unbound)."""
-    query = get_catalogue().get(name)
-    result = query.run(get_store(), {k: v for k, v in values.items() if v})
-    rows = Rows()
-    rows.variables = [v.value for v in result.variables]
-    for solution in result:
-        rows.append({n: solution[n] for n in rows.variables})
-    return rows
 
 
 def text(term: object | None) -> str:
@@ -60,17 +43,6 @@ def label_of(row: Mapping, key: str) -> str:
     if isinstance(term, ox.NamedNode):
         return known_label(term.value) or compact_iri(term.value)
     return text(term)
-
-
-def as_of_arg() -> str | None:
-    """The page's ``as_of`` (checked here so a bad one is a 400 naming it, like the views)."""
-    raw = request.args.get("as_of", "").strip()
-    if raw:
-        try:
-            get_catalogue().get("raci-matrix").parameter("as_of").parse(raw)
-        except ParameterError as exc:
-            abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
-    return raw or None
 
 
 @bp.get("/raci")
@@ -239,12 +211,7 @@ def process(name: str) -> str:
     if name not in PROCESSES:
         abort(404)
     as_of = as_of_arg()
-    holdings = get_store().select(
-        "PREFIX cg: <https://w3id.org/comgraph/ns#> "
-        "SELECT ?class (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x cg:process ?process ; a ?class } "
-        "GROUP BY ?class ORDER BY DESC(?n)",
-        bindings={"process": ox.NamedNode(PROCESS_NS + name)},
-    )
+    holdings = run("process-holdings", process=PROCESS + name)
     held = [{"cell": cell(r["class"], _label(r["class"].value)), "count": int(r["n"].value)}
             for r in holdings]
     views, problems = [], []
@@ -258,8 +225,6 @@ def process(name: str) -> str:
             problems.append(entry)
         else:
             views.append(entry)
-    from comgraph.app.checklist import assess
-
     checklist = next(p for p in assess(as_of).by_process() if p["process"] == name)
     return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name], held=held,
                            checklist=checklist,
@@ -288,17 +253,15 @@ def _as_of_for(query, as_of: str | None) -> dict[str, str]:
 
 def _process_title(row: Mapping) -> str:
     process = text(row.get("process"))
-    if process.startswith(PROCESS_NS) and process[len(PROCESS_NS):] in PROCESS_TITLES:
-        return PROCESS_TITLES[process[len(PROCESS_NS):]]
+    if process.startswith(PROCESS) and process[len(PROCESS):] in PROCESS_TITLES:
+        return PROCESS_TITLES[process[len(PROCESS):]]
     return label_of(row, "process")
 
 
 def _process_order(process: str) -> tuple[int, str]:
-    local = process[len(PROCESS_NS):] if process.startswith(PROCESS_NS) else ""
+    local = process[len(PROCESS):] if process.startswith(PROCESS) else ""
     return (PROCESSES.index(local) if local in PROCESSES else len(PROCESSES), process)
 
 
 def _effective_as_of(as_of: str | None) -> str:
-    from comgraph.queries import as_of_date
-
     return as_of or as_of_date(get_store()).isoformat()

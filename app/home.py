@@ -12,10 +12,12 @@ from collections import OrderedDict
 
 from comgraph.app import get_store
 from comgraph.app.checklist import assess
-from comgraph.app.dashboards import COMPONENT_ORDER, PROCESS_NS, as_of_arg, label_of, run, text
-from comgraph.app.views import PROCESS_TITLES, get_catalogue
+from comgraph.app.dashboards import COMPONENT_ORDER, label_of, text
+from comgraph.app.named_queries import as_of_arg, get_catalogue, run
+from comgraph.app.views import PROCESS_TITLES
 from flask import Blueprint, render_template, url_for
 
+from comgraph.namespaces import PROCESS
 from comgraph.queries import PROCESSES, as_of_date
 
 bp = Blueprint("home", __name__)
@@ -30,7 +32,7 @@ def index() -> str:
     overdue = run(OVERDUE, as_of=effective)
     cards = []
     for process in PROCESSES:
-        iri = PROCESS_NS + process
+        iri = PROCESS + process
         defects = []
         for query in sorted(get_catalogue(), key=lambda q: q.title.lower()):
             # Overdue obligations are counted per process below, from the obligations' own process.

@@ -114,7 +114,7 @@ def _common_components(spec: APISpec) -> None:
 
 
 def _describe_views(spec: APISpec, app: Flask) -> None:
-    from comgraph.app.views import get_catalogue
+    from comgraph.app.named_queries import get_catalogue
 
     with app.app_context():
         catalogue = sorted(get_catalogue(), key=lambda q: q.name)

@@ -15,14 +15,14 @@ import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.ops import policy_allowing_styles_of
 from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
+from comgraph.app.twins import twin_format
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from comgraph.namespaces import RDF_TYPE, RDFS_LABEL
 from comgraph.store import StoreError
 
 bp = Blueprint("resources", __name__)
 
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Incoming links shown on a page; a vocabulary term can be the object of thousands of triples.
 MAX_INCOMING = 500
 
@@ -30,7 +30,7 @@ _TWINS = {
     "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
     "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
 }
-_ACCEPTABLE = ["text/html", "text/turtle", "application/ld+json"]
+_ACCEPTABLE = {"text/html": "html", "text/turtle": "ttl", "application/ld+json": "jsonld"}
 
 _LABELS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -95,18 +95,13 @@ def _iri_arg() -> str:
 
 def _respond(iri: str, extension: str | None) -> Response:
     node = ox.NamedNode(iri)
-    fmt = extension or _from_accept()
+    fmt = twin_format(extension, _ACCEPTABLE)
     try:
         if fmt in _TWINS:
             return _twin(node, fmt)
         return _page(node)
     except StoreError as exc:
         return Response(f"{exc}\n", status=500, mimetype="text/plain")
-
-
-def _from_accept() -> str:
-    best = request.accept_mimetypes.best_match(_ACCEPTABLE, default="text/html")
-    return {"text/turtle": "ttl", "application/ld+json": "jsonld"}.get(best, "html")
 
 
 def _twin(node: ox.NamedNode, fmt: str) -> Response:
@@ -203,10 +198,7 @@ def ontology(extension: str | None = None) -> Response:
     """The core ontology: pyLODE's documentation for people, Turtle or JSON-LD for machines."""
     from comgraph import ontology as onto
 
-    if extension is None:
-        best = request.accept_mimetypes.best_match(["text/html", "text/turtle", "application/ld+json"],
-                                                   default="text/html")
-        extension = {"text/turtle": "ttl", "application/ld+json": "jsonld"}.get(best, "html")
+    extension = twin_format(extension, _ACCEPTABLE)
     if extension == "html":
         # pyLODE takes a second or two; the ontology only changes with a release, so render once.
         html = current_app.extensions.get("comgraph.ontology_html")

@@ -12,45 +12,67 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import current_app, url_for
+from flask import current_app, g, url_for
 
-from comgraph.namespaces import PREFIXES
+from comgraph.namespaces import PREFIXES, XSD, split
+from comgraph.store import StoreError
 
-#: Prefixes the app links and abbreviates with: comgraph's own (the core and the vocabulary
-#: schemes) and the demo's instances. ``RESOURCE_PREFIXES`` in the app config adds more.
-LINK_PREFIXES: dict[str, str] = {**PREFIXES, "ex": "https://example.org/retail-it/"}
-
-_PRETTY_LOCAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _HEADINGS = {"raci": "RACI", "iri": "IRI"}
+
+#: The prefixes a data set declares for its own namespaces, as the ontology does for ``cg:``
+#: (the demo: ``ex:``), so its IRIs read ``ex:prime`` and link to ``/r/ex/prime``.
+_DECLARED_PREFIXES = """PREFIX vann: <http://purl.org/vocab/vann/>
+SELECT ?prefix ?namespace
+WHERE { ?s vann:preferredNamespacePrefix ?prefix ; vann:preferredNamespaceUri ?namespace }
+"""
 
 
 def prefixes() -> dict[str, str]:
+    """Prefixes the app links and abbreviates with: comgraph's own (the core and the vocabulary
+    schemes), those the data declares, and ``RESOURCE_PREFIXES`` from the app config."""
     extra = current_app.config.get("RESOURCE_PREFIXES") or {}
-    return {**LINK_PREFIXES, **extra}
+    return {**PREFIXES, **data_prefixes(), **extra}
+
+
+def data_prefixes() -> dict[str, str]:
+    """``vann:preferredNamespacePrefix`` declarations in the store, read again only when the
+    store has changed (once a request when it cannot tell, as a remote store cannot)."""
+    from comgraph.app import get_store
+
+    store = get_store()
+    version = store.version()
+    cached = current_app.extensions.get("comgraph.data_prefixes")
+    if version is not None and cached is not None and cached[0] == version:
+        return cached[1]
+    if version is None and "comgraph_data_prefixes" in g:
+        return g.comgraph_data_prefixes
+    try:
+        rows = store.select(_DECLARED_PREFIXES)
+    except StoreError:
+        return {}  # display only: the page's own query says what is wrong with the store
+    found = {r["prefix"].value: r["namespace"].value for r in sorted(rows, key=lambda r: r["namespace"].value)
+             if _PREFIX_NAME.fullmatch(r["prefix"].value) and "://" in r["namespace"].value}
+    if version is None:
+        g.comgraph_data_prefixes = found
+    else:
+        current_app.extensions["comgraph.data_prefixes"] = (version, found)
+    return found
+
+
+_PREFIX_NAME = re.compile(r"[A-Za-z][\w-]*")
 
 
 def compact_iri(iri: str) -> str:
     """``https://example.org/retail-it/prime`` -> ``ex:prime``; unknown namespaces stay whole."""
-    best, best_prefix = "", ""
-    for prefix, namespace in prefixes().items():
-        if iri.startswith(namespace) and len(namespace) > len(best):
-            best, best_prefix = namespace, prefix
-    local = iri[len(best):]
-    if best and _PRETTY_LOCAL.match(local):
-        return f"{best_prefix}:{local}"
-    return iri
+    found = split(iri, prefixes())
+    return f"{found[0]}:{found[1]}" if found else iri
 
 
 def resource_url(iri: str, extension: str = "") -> str:
     """The page of an IRI: ``/r/PREFIX/LOCAL`` for known namespaces, else ``/resource?iri=``."""
-    best, best_prefix = "", ""
-    for prefix, namespace in prefixes().items():
-        if iri.startswith(namespace) and len(namespace) > len(best):
-            best, best_prefix = namespace, prefix
-    local = iri[len(best):]
-    if best and _PRETTY_LOCAL.match(local) and not local.endswith((".ttl", ".jsonld", ".html")):
-        return url_for("resources.pretty", prefix=best_prefix, local=local + extension)
+    found = split(iri, prefixes())
+    if found and not found[1].endswith((".ttl", ".jsonld", ".html")):
+        return url_for("resources.pretty", prefix=found[0], local=found[1] + extension)
     return url_for("resources.by_query" + {"": "", ".ttl": "_ttl", ".jsonld": "_jsonld"}[extension],
                    iri=iri)
 
@@ -67,7 +89,7 @@ class Cell:
 
 
 EMPTY = Cell("", kind="empty")
-_NUMERIC = {_XSD + t for t in ("integer", "decimal", "double", "float", "int", "long",
+_NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long",
                                "nonNegativeInteger", "positiveInteger")}
 
 

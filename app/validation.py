@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from comgraph.app import get_store
+from comgraph.app.twins import twin_format
 from flask import Blueprint, Response, current_app, render_template, request
 
 from comgraph.store import Source
@@ -23,15 +24,9 @@ def _shapes_dir() -> Path | None:
 
 
 def _negotiate() -> str:
-    asked = request.args.get("format")
-    if asked:
-        return asked
     # JSON first in MEDIA_TYPES, so a client that accepts anything gets JSON.
-    best = request.accept_mimetypes.best_match(list(MEDIA_TYPES.values()))
-    for name, media in MEDIA_TYPES.items():
-        if media == best:
-            return name
-    return "json"
+    offered = {media: name for name, media in MEDIA_TYPES.items()}
+    return twin_format(request.args.get("format"), offered, default="json")
 
 
 def _fail_on() -> Severity | None:
@@ -80,9 +75,7 @@ def report(as_json: bool = False) -> Response | str:
         return _error(str(exc), 400)
     except UnsupportedFeature as exc:
         return _error(f"unsupported SHACL feature: {exc}", 501)
-    wants_json = as_json or request.accept_mimetypes.best_match(["text/html", "application/json"]) == \
-        "application/json"
-    if wants_json:
+    if twin_format("json" if as_json else None, {"text/html": "html", "application/json": "json"}) == "json":
         return Response(render(result, "json", level), mimetype="application/json")
     return render_template("validation.html", report=result, conforms=result.conforms(level),
                            counts=result.counts(), results=result.active())

@@ -14,12 +14,13 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from comgraph.app import get_store
+from comgraph.app.named_queries import get_catalogue
 from comgraph.app.tables import compact_iri, query_string, table
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from comgraph.app.twins import twin_format
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from comgraph.queries import (
     PROCESSES,
-    Catalogue,
     NamedQuery,
     Parameter,
     ParameterError,
@@ -35,26 +36,14 @@ _FORMATS = {
     "json": ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     "csv": ("text/csv", ox.QueryResultsFormat.CSV),
 }
-_ACCEPTABLE = ["text/html", "application/sparql-results+json", "application/json", "text/csv"]
+_ACCEPTABLE = {"text/html": "html", "application/sparql-results+json": "json", "application/json": "json",
+               "text/csv": "csv"}
 PROCESS_TITLES = {"all": "Across all processes", **{p: p.capitalize() for p in PROCESSES}}
-
-
-def get_catalogue() -> Catalogue:
-    """The app's query catalogue, read once (from ``QUERIES_DIR`` when the config sets it)."""
-    catalogue = current_app.extensions.get("comgraph.catalogue")
-    if catalogue is None:
-        catalogue = Catalogue(current_app.config.get("QUERIES_DIR"))
-        current_app.extensions["comgraph.catalogue"] = catalogue
-    return catalogue
 
 
 def requested_format(extension: str | None) -> str:
     """``html``, ``json`` or ``csv``: from the URL's extension, else from the Accept header."""
-    if extension:
-        return extension
-    best = request.accept_mimetypes.best_match(_ACCEPTABLE, default="text/html")
-    return {"application/sparql-results+json": "json", "application/json": "json",
-            "text/csv": "csv"}.get(best, "html")
+    return twin_format(extension, _ACCEPTABLE)
 
 
 def parameter_values(query: NamedQuery, args: Mapping[str, str]) -> dict[str, str]:

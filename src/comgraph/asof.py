@@ -11,9 +11,10 @@ import datetime as dt
 
 import pyoxigraph as ox
 
+from comgraph.namespaces import CG
 from comgraph.store import Store
 
-CG_AS_OF = "https://w3id.org/comgraph/ns#asOfDate"
+CG_AS_OF = CG + "asOfDate"
 
 
 class AsOfError(ValueError):

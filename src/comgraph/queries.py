@@ -21,15 +21,14 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
-from comgraph.namespaces import PREFIXES
+from comgraph.namespaces import PREFIXES, PROCESS, XSD
 from comgraph.paths import queries_dir
 from comgraph.store import Store
 from comgraph.store.base import QueryResult, Term
 from comgraph.store.bindings import inject_values
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 CG = PREFIXES["cg"]
-PROCESS_SCHEME = "https://w3id.org/comgraph/vocab/process/"
+PROCESS_SCHEME = PROCESS
 
 #: The six co-management processes, in the order people read them, then the views that span
 #: them all. A query's ``process`` header names one of these.

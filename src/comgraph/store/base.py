@@ -296,6 +296,10 @@ class Store(ABC):
     #: The store URL with any secret removed; safe to print and log.
     url: str
 
+    #: Whether the data lives in this process, so reading all of it (for pySHACL, or for a
+    #: private copy to reason over) is cheap and sends nothing anywhere.
+    holds_data_in_process: bool = False
+
     @abstractmethod
     def query(
         self,

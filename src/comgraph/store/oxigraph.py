@@ -65,6 +65,8 @@ class _CountingReader:
 class OxigraphStore(Store):
     """pyoxigraph's Store behind the comgraph contract."""
 
+    holds_data_in_process = True
+
     def __init__(self, path: str | Path | None = None, *, query_memory: int | None = None):
         self.path = Path(path) if path else None
         self.url = f"oxigraph://{self.path.resolve()}" if self.path else "oxigraph:"

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from comgraph.namespaces import XSD
 from comgraph.store.bindings import where_group_start
 from comgraph.validate.shapes import path_text, rdf_list, sparql_path
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = f"<{RDF.type}>"
 SUBCLASS = f"<{RDFS.subClassOf}>"
 

@@ -24,12 +24,17 @@ from comgraph.sources import expand_data_paths
 from comgraph.store import Source, Store, StoreError, open_store
 from comgraph.store.oxigraph import OxigraphStore
 from comgraph.validate.compiler import Check, compile_shapes
+from comgraph.validate.inference import INFERENCE_MODES, infer
 from comgraph.validate.locations import SourceIndex, imported_locations, locate_imported
 from comgraph.validate.model import Report, Result, Severity, ShapeInfo, fingerprint, term_key
-from comgraph.validate.reference import RawFinding, run_pyshacl, store_as_rdflib, to_oxigraph
-from comgraph.validate.shapes import Shapes, ShapesError, path_text, rdf_files
+from comgraph.validate.reference import (
+    RawFinding,
+    run_pyshacl,
+    shapes_subgraph,
+    store_as_rdflib,
+)
+from comgraph.validate.shapes import Shapes, ShapesError, path_text
 
-INFERENCE_MODES = ("none", "rdfs", "owlrl")
 ENGINES = ("sparql", "pyshacl")
 #: SHACL-AF features that change what is validated; no engine here runs them, so refuse.
 UNSUPPORTED_FEATURES = (SH.rule, SH.target, SH.SPARQLTarget, SH.SPARQLRule, SH.TripleRule)
@@ -93,7 +98,7 @@ def validate(
             if not owned:
                 store = _local_copy(store)
                 owned = True
-            _infer(store, inference, ontology_dirs)
+            infer(store, inference, ontology_dirs)
         graph = shapes.for_date(when)
         raw, fallback = _run(store, shapes, graph, engine)
         results = _results(store, shapes, graph, raw, files, names)
@@ -170,7 +175,7 @@ def _add_hierarchies(store: Store) -> None:
 
 
 def _local_copy(store: Store) -> Store:
-    if not isinstance(store, OxigraphStore):
+    if not store.holds_data_in_process:
         raise ValidationError("--inference needs a local copy of the data, which comgraph will not take "
                               "of a remote store; run the engine's own reasoning, or validate the files")
     buffer = io.BytesIO()
@@ -190,61 +195,6 @@ def _as_of(store: Store, given: date | None) -> tuple[date, str]:
     return found, "--as-of" if source == "given" else source
 
 
-# -- inference ------------------------------------------------------------------------------
-
-_RDFS_RULES = """
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-INSERT { ?x rdf:type ?c } WHERE { ?x rdf:type ?d . ?d rdfs:subClassOf+ ?c
-    FILTER NOT EXISTS { ?x rdf:type ?c } } ;
-INSERT { ?x ?q ?y } WHERE { ?p rdfs:subPropertyOf+ ?q . ?x ?p ?y FILTER NOT EXISTS { ?x ?q ?y } } ;
-INSERT { ?x rdf:type ?c } WHERE { ?p rdfs:domain ?c . ?x ?p ?y FILTER NOT EXISTS { ?x rdf:type ?c } } ;
-INSERT { ?y rdf:type ?c } WHERE { ?p rdfs:range ?c . ?x ?p ?y FILTER (!isLiteral(?y))
-    FILTER NOT EXISTS { ?y rdf:type ?c } }
-"""
-
-
-def _ontology_files(ontology_dirs: Iterable[str | Path] | None) -> list[Path]:
-    if ontology_dirs is None:
-        from comgraph.paths import ontology_dir
-
-        try:
-            ontology_dirs = [ontology_dir()]
-        except FileNotFoundError:
-            ontology_dirs = []
-    files: list[Path] = []
-    for d in ontology_dirs:
-        d = Path(d)
-        files += [f for f in rdf_files(d) if "alignments" not in f.parts] if d.is_dir() else [d]
-    return files
-
-
-def _infer(store: Store, mode: str, ontology_dirs: Iterable[str | Path] | None) -> None:
-    """Materialise entailments into the (private) store, the ontology mixed in as pySHACL does."""
-    files = _ontology_files(ontology_dirs)
-    if files:
-        store.load(files)
-    if store.graphs():
-        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    if mode == "rdfs":
-        # The four RDFS rules that add types and super-properties, run to a fixpoint.
-        before = -1
-        while (count := store.triple_count()) != before:
-            before = count
-            store.update(_RDFS_RULES)
-        return
-    import reasonable
-
-    graph = store_as_rdflib(store)
-    reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(graph)
-    lines = []
-    for s, p, o in reasoner.reason():
-        # reasonable types plain literals as xsd:string; they are the same RDF 1.1 term.
-        lines.append(f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)} .")
-    store.load([Source("inferred", data="\n".join(lines).encode(), format=ox.RdfFormat.N_TRIPLES)])
-
-
 # -- running the shapes ---------------------------------------------------------------------
 
 
@@ -261,7 +211,9 @@ def _run(store: Store, shapes: Shapes, graph: Graph, engine: str) -> tuple[list[
 
 
 def _reference(store: Store, shapes: Shapes, graph: Graph, only: list[Node] | None) -> list[RawFinding]:
-    if not isinstance(store, OxigraphStore):
+    """pySHACL on a copy of the data: every shape, or only the ``only`` ones (given just the
+    part of the shapes graph they need, so it does not validate the compiled shapes again)."""
+    if not store.holds_data_in_process:
         names = ", ".join(shapes.shape_id(s) for s in only or [])
         raise UnsupportedFeature(
             f"shape(s) {names or '(all)'} need the reference engine (pySHACL), which would need a copy "
@@ -272,7 +224,8 @@ def _reference(store: Store, shapes: Shapes, graph: Graph, only: list[Node] | No
     def path_of(shape: Node) -> str | None:
         return path_text(graph, graph.value(shape, SH.path))
 
-    return run_pyshacl(data, graph, only=only, path_of=path_of)
+    given = graph if only is None else shapes_subgraph(graph, only)
+    return run_pyshacl(data, given, only=only, path_of=path_of)
 
 
 def _evaluate(store: Store, graph: Graph, check: Check) -> list[RawFinding]:

@@ -22,10 +22,8 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
+from comgraph.namespaces import CG, RDF_TYPE, XSD
 from comgraph.validate.model import SourceLocation
-
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 _TOKEN = re.compile(
     r"""
@@ -329,7 +327,6 @@ class SourceIndex:
 
 
 _CELL = re.compile(r"^(?:'(?:[^']|'')*'|[^!]+)!\$?([A-Z]{1,3})\$?(\d+)$")
-CG = "https://w3id.org/comgraph/ns#"
 
 
 def _column_number(letters: str) -> int:

@@ -14,7 +14,7 @@ from datetime import date
 
 import pyoxigraph as ox
 
-SH = "http://www.w3.org/ns/shacl#"
+from comgraph.namespaces import SH
 
 #: Version of the JSON report layout; bump on any incompatible change.
 JSON_SCHEMA_VERSION = "1.0"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,9 +13,10 @@ import rdflib
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from comgraph.namespaces import XSD
 from comgraph.store import Store
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = XSD + "string"
 # rdflib logs a traceback for every ill-typed literal it meets; for a validator those literals
 # are findings (sh:datatype), not errors, so keep the log quiet.
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
@@ -106,6 +108,50 @@ def run_pyshacl(data: Graph, shapes: Graph, *, only: Iterable[Node] | None = Non
             message=str(message) if message is not None else None,
         ))
     return found
+
+
+#: Where a shape names other shapes it needs: one each, or an RDF list of them.
+_SHAPE_LINKS = frozenset([SH.node, SH.property, SH.qualifiedValueShape, SH["not"], SH.prefixes])
+_SHAPE_LISTS = frozenset([SH["and"], SH["or"], SH.xone])
+_TARGETS = frozenset([SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target])
+#: Definitions a shape uses by a parameter or a function name rather than by a link.
+_DEFINITIONS = (SH.ConstraintComponent, SH.Function, SH.SPARQLFunction)
+
+
+def shapes_subgraph(shapes: Graph, tops: Iterable[Node]) -> Graph:
+    """The part of ``shapes`` that validating the shapes ``tops`` needs, for pySHACL.
+
+    Each top shape with everything it holds (its property shapes, paths, lists, SHACL-SPARQL
+    constraints and their sh:prefixes declarations), the shapes it refers to by sh:node,
+    sh:property, sh:qualifiedValueShape, sh:not, sh:and, sh:or and sh:xone, the custom
+    constraint components and functions, and the graph's prefixes. A shape that is only
+    referred to loses its targets: SHACL ignores them when the shape is used by reference, and
+    they would make pySHACL validate it a second time on its own. A query that reads
+    ``$shapesGraph`` sees the whole graph, so it gets the whole graph."""
+    tops = set(tops)
+    out = Graph()
+    for prefix, namespace in shapes.namespaces():
+        out.bind(prefix, namespace, override=True, replace=True)
+    definitions = {d for kind in _DEFINITIONS for d in shapes.subjects(RDF.type, kind)}
+    todo: list[tuple[Node, bool]] = [(t, False) for t in (*tops, *definitions)]
+    seen: set[Node] = set()
+    while todo:
+        node, in_shape_list = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            if p in _TARGETS and node not in tops and node not in definitions:
+                continue
+            out.add((node, p, o))
+            if (p in (SH.select, SH.ask) and isinstance(o, Literal)
+                    and re.search(r"[$?]shapesGraph\b", str(o))):
+                return shapes
+            if isinstance(o, BNode):
+                todo.append((o, p in _SHAPE_LISTS or (in_shape_list and p == RDF.rest)))
+            elif isinstance(o, URIRef) and (p in _SHAPE_LINKS or (in_shape_list and p == RDF.first)):
+                todo.append((o, False))
+    return out
 
 
 def _held_by(shapes: Graph, tops: Iterable[Node]) -> set[Node]:

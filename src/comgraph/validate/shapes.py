@@ -19,15 +19,14 @@ from rdflib.collection import Collection
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from comgraph.namespaces import PREFIXES, compact
+from comgraph.namespaces import CG, PREFIXES, XSD, compact
 from comgraph.store import LoadError, Source, format_for_path
 from comgraph.store.base import load_error_from_parse_failure
 from comgraph.validate.model import Severity, ShapeInfo
 
-CG = "https://w3id.org/comgraph/ns#"
 CG_ENFORCES = URIRef(CG + "enforces")
 CG_PROCESS = URIRef(CG + "process")
-XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+XSD_DATE = XSD + "date"
 
 _AS_OF = re.compile(r"\$asOf\b")
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from comgraph.namespaces import PREFIXES
+from comgraph import namespaces
+from comgraph.namespaces import CG, PREFIXES, SH, XSD
 from comgraph.validate.model import Report, Severity
 
-SH = "http://www.w3.org/ns/shacl#"
-CG = "https://w3id.org/comgraph/ns#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode(namespaces.RDF_TYPE)
 
 
 def _sh(name: str) -> ox.NamedNode:
