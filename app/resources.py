@@ -17,8 +17,6 @@ from comgraph.app.ops import policy_allowing_styles_of
 from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from comgraph.store import StoreError
-
 bp = Blueprint("resources", __name__)
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -96,12 +94,9 @@ def _iri_arg() -> str:
 def _respond(iri: str, extension: str | None) -> Response:
     node = ox.NamedNode(iri)
     fmt = extension or _from_accept()
-    try:
-        if fmt in _TWINS:
-            return _twin(node, fmt)
-        return _page(node)
-    except StoreError as exc:
-        return Response(f"{exc}\n", status=500, mimetype="text/plain")
+    if fmt in _TWINS:  # a store error is answered by the error table, comgraph.app.errors
+        return _twin(node, fmt)
+    return _page(node)
 
 
 def _from_accept() -> str:

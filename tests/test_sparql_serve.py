@@ -1,7 +1,7 @@
-"""``comgraph serve --workers 2`` as a real process, under gunicorn (uvicorn workers) and under
-granian, and the documented gunicorn command line in front of a real Oxigraph server.
+"""``comgraph serve --workers 2`` as a real process, under gunicorn (uvicorn workers), and the
+documented gunicorn command line in front of a real Oxigraph server.
 
-Each production server is started the way a user starts it, on a free port, with its default
+The production server is started the way a user starts it, on a free port, with its default
 host, and must keep every promise the app makes in-process: answers, refusals, the token, the
 body cap, the row cap, CORS, a time limit that really stops a runaway query (in a child forked
 from the server's worker) while another request is answered, a big answer streamed in chunks,
@@ -49,14 +49,14 @@ class Served:
         return sum(values)
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "granian"])
+@pytest.fixture(scope="module", params=["gunicorn"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("serve") / "generated.nt"
     data.write_text("".join(f"<{EX}s{i}> <{EX}p{i % 7}> \"{i}\" .\n" for i in range(TRIPLES)))
     port = free_port()
     comgraph = Path(sys.executable).parent / "comgraph"
     process = subprocess.Popen(
-        [str(comgraph), "serve", str(data), "--workers", "2", "--server", request.param,
+        [str(comgraph), "serve", str(data), "--workers", "2",
          "--port", str(port), "--max-rows", str(ROW_CAP), "--max-body", "4096",
          "--cors-origin", ORIGIN],  # no --host: the default must be 127.0.0.1
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
