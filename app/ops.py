@@ -81,7 +81,7 @@ def policy_allowing_styles_of(html: str) -> str:
     return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {extra}", 1)
 
 
-#: On every answer, whichever path serves it (Flask's hook below, the SPARQL fast path).
+#: On every answer, whichever adapter serves it (Flask's hook below, the ASGI adapter): finish_headers.
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"),
                     ("Content-Security-Policy", CONTENT_SECURITY_POLICY)]
 

@@ -188,10 +188,14 @@ def time_limit(asked: str | None, ceiling: float) -> float:
 # -- the service description -----------------------------------------------------------------
 
 
+#: What a GET with no query may be answered with: a browser (HTML first) gets the editor.
+_PAGE_OR_DESCRIPTION: list[tuple[str, Any]] = [("text/html", "html"), *GRAPH_FORMATS]
+
+
 def _describe(app: Any, request: SparqlRequest, params: MultiDict) -> Reply:
     if "format" not in params:
-        accept = choose_format([("text/html", "html"), *GRAPH_FORMATS], "service description",
-                               None, request.accept) if request.accept else None
+        accept = choose_format(_PAGE_OR_DESCRIPTION, "service description", None,
+                               request.accept) if request.accept else None
         if accept is not None and accept[1] == "html":  # a browser: the query editor
             return Reply(303, [("Location", request.editor_url)])
     media, fmt = choose_format(GRAPH_FORMATS, "service description", params.get("format"),

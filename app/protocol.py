@@ -186,7 +186,7 @@ class BodyOfUnknownLength:
     update or a Graph Store upload over the cap would be cut, and its first part written. Read
     whole first, a body over the limit carries a Content-Length over it, so werkzeug refuses it
     with 413 when the app reads it, exactly as a body with a Content-Length, under every server
-    (werkzeug's, gunicorn's uvicorn workers through a2wsgi, granian). Nothing of it is used.
+    (werkzeug's, gunicorn's uvicorn workers through a2wsgi). Nothing of it is used.
     """
 
     def __init__(self, app: Any, wsgi_app: Callable[..., Any]):

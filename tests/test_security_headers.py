@@ -1,6 +1,6 @@
 """Every page and every JSON answer carries `X-Content-Type-Options: nosniff` and the
 Content-Security-Policy (issue 10, item 8), whichever path answered it: Flask's views, the SPARQL
-endpoint's fast path, errors. The editor working under that policy is proved in a real browser
+endpoint's ASGI adapter, errors. The editor working under that policy is proved in a real browser
 (tests/test_editor_browser.py)."""
 
 from __future__ import annotations

@@ -154,7 +154,7 @@ def test_a_big_answer_is_streamed_in_chunks(served: Served) -> None:
 
 
 def test_an_answer_flask_writes_is_streamed_too(served: Served) -> None:
-    # A form POST is not the fast path: under gunicorn it crosses the WSGI bridge to Flask.
+    # A form POST is not the ASGI adapter's: under gunicorn it crosses the WSGI bridge to Flask.
     query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {ROW_CAP}"
     answer = requests.post(f"{served.base}/sparql", data={"query": query}, timeout=30,
                            headers={"Accept": JSON})
