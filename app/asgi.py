@@ -41,7 +41,7 @@ from comgraph.app.pipeline import OverBudget, Reply, SparqlRequest, answer
 from comgraph.app.query_guard import needs_parse
 from flask import Flask, render_template
 from uvicorn_worker import UvicornWorker
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict
 
 from comgraph.sparql_text import memo_short_texts
 
@@ -106,17 +106,16 @@ class ComgraphASGI:
                 pass
         if reply is None:
             reply = await asyncio.get_running_loop().run_in_executor(self.pool(), answer_it)
-        headers = Headers(reply.headers)
-        finish_headers(headers, self.app.config, "GET", _RequestHeaders(scope))
+        headers = finish_headers(reply.headers, self.app.config, "GET", _RequestHeaders(scope))
         if reply.whole is not None:
-            headers["Content-Length"] = str(len(reply.whole))
+            headers.append(("Content-Length", str(len(reply.whole))))
         client = scope.get("client")
         record_request(self.app, method="GET", path="/sparql", endpoint="sparql.endpoint",
                        status=reply.status, elapsed=time.perf_counter() - started, rows=reply.rows,
                        remote=client[0] if client else None, query=reply.query)
         await send({"type": "http.response.start", "status": reply.status,
                     "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                                for name, value in headers.items()]})
+                                for name, value in headers]})
         if reply.whole is not None:
             await send({"type": "http.response.body", "body": reply.whole})
             return

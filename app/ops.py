@@ -224,7 +224,8 @@ def _start_clock() -> None:
 
 @bp.after_app_request
 def _finish(response: Response) -> Response:
-    finish_headers(response.headers, current_app.config, request.method, request.headers)
+    response.headers = Headers(finish_headers(response.headers.to_wsgi_list(), current_app.config,
+                                              request.method, request.headers))
     started = g.get("started")
     if started is None:
         return response
@@ -329,21 +330,33 @@ def cors_headers(allowed: list[str], origin: str | None) -> list[tuple[str, str]
     return []
 
 
-def finish_headers(headers: Headers, config: Any, method: str, request_headers: Any) -> None:
-    """Add what every answer carries to ``headers``: the CORS headers for the request's
-    Origin, and the security headers (unless the answer set its own). The Flask hook and the
-    ASGI adapter both call this."""
-    for name, value in cors_headers(config.get("CORS_ORIGINS") or [], request_headers.get("Origin")):
-        if name == "Vary":
-            vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
-            if value not in vary:
-                headers["Vary"] = ", ".join([*vary, value])
-            continue
-        headers[name] = value
-        if method == "OPTIONS" and name == "Access-Control-Allow-Origin":
-            headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
-            headers["Access-Control-Allow-Headers"] = request_headers.get(
-                "Access-Control-Request-Headers", "Content-Type, Authorization")
-            headers["Access-Control-Max-Age"] = "600"
-    for name, value in SECURITY_HEADERS:
-        headers.setdefault(name, value)
+def finish_headers(headers: list[tuple[str, str]], config: Any, method: str,
+                   request_headers: Any) -> list[tuple[str, str]]:
+    """``headers`` with what every answer carries: the CORS headers for the request's Origin,
+    and the security headers (unless the answer set its own). The Flask hook and the ASGI
+    adapter both call this. A plain list, not werkzeug's Headers: this runs on every request,
+    and Headers' lookups of a missing name cost more than the rest of it."""
+    cors = cors_headers(config.get("CORS_ORIGINS") or [], request_headers.get("Origin"))
+    if cors:
+        headers = list(headers)
+        for name, value in cors:
+            if name == "Vary":
+                headers = _vary_with(headers, value)
+                continue
+            headers = [(n, v) for n, v in headers if n.lower() != name.lower()] + [(name, value)]
+        if method == "OPTIONS":
+            headers += [("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+                        ("Access-Control-Allow-Headers", request_headers.get(
+                            "Access-Control-Request-Headers", "Content-Type, Authorization")),
+                        ("Access-Control-Max-Age", "600")]
+    present = {name.lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
+
+
+def _vary_with(headers: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
+    for index, (name, current) in enumerate(headers):
+        if name.lower() == "vary":
+            if value not in [v.strip() for v in current.split(",")]:
+                headers[index] = (name, f"{current}, {value}")
+            return headers
+    return [*headers, ("Vary", value)]

@@ -86,9 +86,10 @@ class _TextMemo:
             return function(text)
         facts = self._texts.get(text)
         if facts is not None and function in facts:
-            with self._lock:
-                if text in self._texts:
-                    self._texts.move_to_end(text)
+            try:
+                self._texts.move_to_end(text)  # one call, atomic: no lock on the common path
+            except KeyError:  # another thread dropped it just now
+                pass
             return facts[function]
         value = function(text)  # outside the lock: a function may itself use the memo
         with self._lock:
