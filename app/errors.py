@@ -66,12 +66,6 @@ def _message(error: StoreError) -> str:
     return str(error)
 
 
-def as_protocol_error(error: StoreError) -> ProtocolError:
-    """``error`` as the refusal the table says it is."""
-    status, message, headers = describe(error)
-    return ProtocolError(status, message, headers)
-
-
 def plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     return Response(f"{message}\n", status=status, mimetype="text/plain", headers=headers)
 
