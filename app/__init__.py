@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         checklist,
         dashboards,
         editor,
+        errors,
         graph_store,
         home,
         openapi,
@@ -43,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from comgraph.app.protocol import BodyOfUnknownLength
 
+    ops.configure(app)
+    errors.register(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(sparql.bp)
@@ -54,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
     app.register_blueprint(openapi.bp)
+    # The one WSGI middleware, installed here and nowhere else: a chunked body is read whole,
+    # so the body cap refuses it instead of cutting it (see BodyOfUnknownLength).
     app.wsgi_app = BodyOfUnknownLength(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
 

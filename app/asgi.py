@@ -1,4 +1,4 @@
-"""ASGI serving: the same Flask app behind gunicorn's uvicorn workers (or any ASGI server).
+"""The ASGI adapter: the comgraph Flask app behind gunicorn's uvicorn workers.
 
 ``comgraph serve --workers N`` runs gunicorn with :class:`Worker`, uvicorn's gunicorn worker:
 gunicorn's master forks and supervises the workers, and each worker reads HTTP with uvicorn
@@ -6,15 +6,16 @@ gunicorn's master forks and supervises the workers, and each worker reads HTTP w
 more CPU per request than the Oxigraph server spends on a whole cheap query (see
 docs/sparql-service.md, "Benchmark").
 
-:class:`ComgraphASGI` answers a plain GET query on ``/sparql`` (``sparql.plain_query``, the
-same fast path that sits in front of Flask for WSGI servers) itself. A query the store
-evaluates in the calling thread (``Store.evaluates_inline``: one triple pattern, one index
-scan) runs on the event loop for at most ``INLINE_BUDGET``; any other query, or one that needs
-longer, runs on a thread pool, so the event loop goes on reading other requests while it
-runs. Its time limit holds as everywhere else (the store stops it, or kills the child it runs
-in). Every other request goes to the Flask app through a2wsgi's WSGI bridge, with its own
-thread pool, so a long Graph Store upload or a streamed CONSTRUCT is served as under any WSGI
-server.
+:class:`ComgraphASGI` translates a GET on ``/sparql`` into the request pipeline's
+:class:`~comgraph.app.pipeline.SparqlRequest` and its :class:`~comgraph.app.pipeline.Reply` back
+into ASGI messages, without Flask's request machinery (which cost several times what a small
+lookup costs to evaluate). The answer is the pipeline's, the same as Flask's view gives; the
+headers and traces every answer gets are :mod:`comgraph.app.ops`' (``finish_headers``,
+``record_request``), as in Flask's hooks. A query the store evaluates in the calling thread
+(``Store.evaluates_inline``: one triple pattern, one index scan) runs on the event loop for at
+most ``INLINE_BUDGET``; any other query, or one that needs longer, runs on a thread pool, so the
+event loop goes on reading other requests while it runs. Every other request goes to the Flask
+app through a2wsgi's WSGI bridge, with its own thread pool.
 
 A gunicorn command line for a store on disk or a remote engine::
 
@@ -27,27 +28,35 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qsl
 
 from a2wsgi import WSGIMiddleware
+from comgraph.app.ops import finish_headers, record_request
+from comgraph.app.pipeline import OverBudget, Reply, SparqlRequest, answer
 from comgraph.app.query_guard import needs_parse
-from comgraph.app.sparql import OverBudget, answer_plain_query, plain_query
-from flask import Flask
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from flask import Flask, render_template
 from uvicorn_worker import UvicornWorker
+from werkzeug.datastructures import ImmutableMultiDict
+
+from comgraph.sparql_text import memo_short_texts
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-#: How many threads evaluate fast-path queries, and how many run Flask, in each process.
+#: How many threads evaluate queries, and how many run Flask, in each process.
 DEFAULT_THREADS = 4
 #: The longest a query evaluated inline may hold the event loop (seconds): every other
 #: connection of the worker waits meanwhile.
 INLINE_BUDGET = 0.002
+#: A Host header the service's IRI can be made of as it is; any other goes to Flask, which
+#: reads it as werkzeug does.
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]+)?|\[[0-9A-Fa-f:.]+\](?::[0-9]+)?")
 
 
 class ComgraphASGI:
@@ -71,61 +80,111 @@ class ComgraphASGI:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/sparql" \
                 and not scope.get("root_path"):
-            if await self._plain_query(scope, send):
+            request = _sparql_request(scope)
+            if request is not None:
+                await self._answer(scope, request, send)
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         await self.wsgi(scope, receive, send)
 
-    async def _plain_query(self, scope: Scope, send: Send) -> bool:
-        accept = host = origin = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                if accept is not None:  # several Accept headers: Flask reads them all
-                    return False
-                accept = value.decode("latin-1")
-            elif name == b"host":
-                host = value.decode("latin-1")
-            elif name == b"origin":
-                origin = value.decode("latin-1")
-        taken = plain_query(scope["query_string"].decode("latin-1"), accept, host or "")
-        if taken is None:
-            return False
-        client = scope.get("client")
-        answer_it = functools.partial(
-            answer_plain_query, self.app, taken, accept_header=accept, host=host or "",
-            scheme=scope.get("scheme", "http"), origin=origin, remote=client[0] if client else None,
-            started=time.perf_counter())
-        answer = None
-        if self.app.config["STORE"].evaluates_inline(taken[0]) and not needs_parse(taken[0]):
+    async def _answer(self, scope: Scope, request: SparqlRequest, send: Send) -> None:
+        started = time.perf_counter()
+        answer_it = functools.partial(_answer_and_render, self.app, request)
+        text = request.args.get("query")
+        reply = None
+        if text is not None and self.app.config["STORE"].evaluates_inline(text) \
+                and not needs_parse(text):
             # A lookup answered by one index scan costs less than handing it to a thread
             # (measured: about half the CPU per request), so it runs here, on the event loop,
             # for at most INLINE_BUDGET; a scan that needs longer starts again on a thread. A
             # text the guard must parse (a helper process's round trip) goes to a thread.
             try:
-                answer = answer_it(budget=INLINE_BUDGET)
+                reply = answer_it(budget=INLINE_BUDGET)
             except OverBudget:
                 pass
-        if answer is None:
-            answer = await asyncio.get_running_loop().run_in_executor(self.pool(), answer_it)
-        await send({"type": "http.response.start", "status": answer.status,
+        if reply is None:
+            reply = await asyncio.get_running_loop().run_in_executor(self.pool(), answer_it)
+        headers = finish_headers(reply.headers, self.app.config, "GET", _RequestHeaders(scope))
+        if reply.whole is not None:
+            headers.append(("Content-Length", str(len(reply.whole))))
+        client = scope.get("client")
+        record_request(self.app, method="GET", path="/sparql", endpoint="sparql.endpoint",
+                       status=reply.status, elapsed=time.perf_counter() - started, rows=reply.rows,
+                       remote=client[0] if client else None, query=reply.query)
+        await send({"type": "http.response.start", "status": reply.status,
                     "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                                for name, value in answer.headers]})
-        if answer.whole is not None:
-            await send({"type": "http.response.body", "body": answer.whole})
-            return True
+                                for name, value in headers]})
+        if reply.whole is not None:
+            await send({"type": "http.response.body", "body": reply.whole})
+            return
         # A big answer: its chunks are read from a spool that is already written (a local
         # file), so they are read here; send() waits while the client's socket is full.
         try:
-            for chunk in answer.chunks or ():
+            for chunk in reply.chunks or ():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b""})
         finally:
-            close = getattr(answer.chunks, "close", None)
+            close = getattr(reply.chunks, "close", None)
             if close is not None:
                 close()
-        return True
+
+
+def _sparql_request(scope: Scope) -> SparqlRequest | None:
+    """The GET request in ``scope`` as the pipeline reads it; None when its Host header is not
+    a plain one (Flask answers)."""
+    accept: list[str] = []
+    host = ""
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            accept.append(value.decode("latin-1"))
+        elif name == b"host":
+            host = value.decode("latin-1")
+    if not _plain_host(host):
+        return None
+    return SparqlRequest(method="GET", args=_arguments(scope["query_string"].decode("latin-1")),
+                         base_url=f"{scope.get('scheme', 'http')}://{host}/sparql",
+                         accept=", ".join(accept) if accept else None)
+
+
+@memo_short_texts
+def _arguments(query_string: str) -> ImmutableMultiDict:
+    """The query string's parameters. Memoised: clients repeat their queries, and decoding the
+    query string was a tenth of a cheap query's cost."""
+    return ImmutableMultiDict(parse_qsl(query_string, keep_blank_values=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_host(host: str) -> bool:
+    return _PLAIN_HOST.fullmatch(host) is not None
+
+
+class _RequestHeaders:
+    """The request headers :func:`finish_headers` reads, looked up in the ASGI scope."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.lower().encode("latin-1")
+        for key, value in self.scope["headers"]:
+            if key == wanted:
+                return value.decode("latin-1")
+        return default
+
+
+def _answer_and_render(app: Flask, request: SparqlRequest, budget: float | None = None) -> Reply:
+    """The pipeline's reply, with an HTML page (the one answer it leaves to Flask's templates)
+    rendered in a request context of its own."""
+    reply = answer(app, request, budget=budget)
+    if reply.page is not None:
+        template, values = reply.page
+        with app.test_request_context("/sparql", base_url=request.base_url[:-len("/sparql")]):
+            reply.whole = render_template(template, **values).encode()
+        reply.headers = [("Content-Type", "text/html; charset=utf-8"), *reply.headers]
+        reply.page = None
+    return reply
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -140,8 +199,8 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 def app_from_env(threads: int | None = None) -> ComgraphASGI:
-    """The ASGI app over the store in ``COMGRAPH_STORE``, for a gunicorn (or uvicorn, granian,
-    hypercorn) command line; ``COMGRAPH_THREADS`` sets the threads per process."""
+    """The ASGI app over the store in ``COMGRAPH_STORE``, for a gunicorn (or uvicorn)
+    command line; ``COMGRAPH_THREADS`` sets the threads per process."""
     from comgraph.app import create_app
 
     if threads is None:
@@ -149,59 +208,9 @@ def app_from_env(threads: int | None = None) -> ComgraphASGI:
     return ComgraphASGI(create_app({}), threads)
 
 
-class _CoalescingTransport:
-    """A transport whose writes made in one turn of the event loop go out as one write.
-
-    uvicorn writes a response's status line and headers as soon as the app starts the response,
-    and the body in a second write: two system calls and two TCP segments for every small
-    answer, and the client woken twice. Joined, a small answer costs one (measured with a
-    constant-body app under the same gunicorn: a third more requests per second). Order is
-    kept; what waits is written before the transport is closed. Once ``FLUSH_AT`` bytes wait
-    they are written at once: a streamed answer's chunks are sent without a turn of the loop in
-    between, and only what reaches the transport makes uvicorn's flow control wait for the
-    client, so without this a whole big answer would be joined in memory first.
-    """
-
-    FLUSH_AT = 1 << 16
-
-    __slots__ = ("_transport", "_loop", "_pending", "_size")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
-        self._transport, self._loop = transport, loop
-        self._pending: list[bytes] = []
-        self._size = 0
-
-    def write(self, data: bytes) -> None:
-        if not self._pending:
-            self._loop.call_soon(self._flush)
-        self._pending.append(data)
-        self._size += len(data)
-        if self._size >= self.FLUSH_AT:
-            self._flush()
-
-    def _flush(self) -> None:
-        pending, self._pending, self._size = self._pending, [], 0
-        if pending and not self._transport.is_closing():
-            self._transport.write(b"".join(pending))
-
-    def close(self) -> None:
-        self._flush()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
-        return getattr(self._transport, name)
-
-
-class _HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, writing through a :class:`_CoalescingTransport`."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(_CoalescingTransport(transport, asyncio.get_running_loop()))
-
-
 class Worker(UvicornWorker):
-    """uvicorn's gunicorn worker, set up for comgraph: httptools (through
-    :class:`_HttpProtocol`) on uvloop when installed (both are dependencies), no lifespan
-    events (nothing to start), no Server header."""
+    """uvicorn's gunicorn worker, set up for comgraph the way uvicorn-worker documents
+    (``CONFIG_KWARGS``): httptools on uvloop (both are dependencies), no lifespan events
+    (nothing to start), no Server header."""
 
-    CONFIG_KWARGS = {"loop": "auto", "http": _HttpProtocol, "lifespan": "off", "server_header": False}
+    CONFIG_KWARGS = {"loop": "auto", "http": "httptools", "lifespan": "off", "server_header": False}

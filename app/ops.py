@@ -1,4 +1,4 @@
-"""Operations: health and readiness, Prometheus metrics, access and slow-query logs, CORS, errors.
+"""Operations: health and readiness, Prometheus metrics, access and slow-query logs, CORS.
 
 * ``/healthz`` says the process answers; ``/readyz`` runs an ASK against the store.
 * ``/metrics`` is Prometheus text: requests by endpoint, method and status, a latency histogram,
@@ -8,10 +8,11 @@
   duration and row count); a query slower than ``SLOW_QUERY_SECONDS`` also goes, whole, to
   ``comgraph.slow``.
 * CORS: origins in ``CORS_ORIGINS`` (empty by default; ``*`` only if configured) get CORS
-  headers on every answer, errors included.
-* Every refusal (a :class:`ProtocolError` or an HTTP error) is answered as ``text/plain``.
+  headers on every answer, errors included; every answer gets the security headers.
 
-The service's settings get their defaults here, from the environment where one applies.
+The service's settings get their defaults here (:func:`configure`, called by ``create_app``),
+from the environment where one applies. Errors are answered by :mod:`comgraph.app.errors`;
+``comgraph serve``'s logging is :mod:`comgraph.app.serve_logging`.
 """
 
 from __future__ import annotations
@@ -20,20 +21,18 @@ import json
 import logging
 import os
 import re
-import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from comgraph.app import get_store
-from comgraph.app.protocol import ProtocolError
 from flask import Blueprint, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST as PROMETHEUS_TEXT
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from werkzeug.exceptions import HTTPException
+from werkzeug.datastructures import Headers
 
+from comgraph.sparql_text import query_hash as text_hash
 from comgraph.store import StoreError
 
 bp = Blueprint("ops", __name__)
@@ -82,7 +81,7 @@ def policy_allowing_styles_of(html: str) -> str:
     return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {extra}", 1)
 
 
-#: On every answer, whichever path serves it (Flask's hook below, the SPARQL fast path).
+#: On every answer, whichever adapter serves it (Flask's hook below, the ASGI adapter): finish_headers.
 SECURITY_HEADERS = [("X-Content-Type-Options", "nosniff"),
                     ("Content-Security-Policy", CONTENT_SECURITY_POLICY)]
 
@@ -91,9 +90,10 @@ def _env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
-@bp.record_once
-def _defaults(state: Any) -> None:
-    config = state.app.config
+def configure(app: Any) -> None:
+    """Give the service's settings their defaults (from the environment where one applies)
+    and the app its metrics; ``create_app`` calls this before registering the blueprints."""
+    config = app.config
     config.setdefault("SPARQL_TIMEOUT", float(os.environ.get("COMGRAPH_QUERY_TIMEOUT", 30)))
     config.setdefault("SPARQL_MAX_ROWS", int(os.environ.get("COMGRAPH_MAX_ROWS", 100_000)))
     config.setdefault("SPARQL_UPDATE_TOKEN", os.environ.get("COMGRAPH_UPDATE_TOKEN") or None)
@@ -108,7 +108,7 @@ def _defaults(state: Any) -> None:
     config.setdefault("SLOW_QUERY_SECONDS", float(os.environ.get("COMGRAPH_SLOW_QUERY_SECONDS", 1)))
     if config.get("MAX_CONTENT_LENGTH") is None:
         config["MAX_CONTENT_LENGTH"] = int(os.environ.get("COMGRAPH_MAX_BODY", 16 << 20))
-    state.app.extensions["comgraph.metrics"] = Metrics()
+    app.extensions["comgraph.metrics"] = Metrics()
 
 
 # -- metrics ---------------------------------------------------------------------------------
@@ -224,16 +224,15 @@ def _start_clock() -> None:
 
 @bp.after_app_request
 def _finish(response: Response) -> Response:
-    _add_cors(response)
-    for name, value in SECURITY_HEADERS:
-        response.headers.setdefault(name, value)
+    response.headers = Headers(finish_headers(response.headers.to_wsgi_list(), current_app.config,
+                                              request.method, request.headers))
     started = g.get("started")
     if started is None:
         return response
     record_request(current_app, method=request.method, path=request.path,
                    endpoint=request.endpoint or "unmatched", status=response.status_code,
-                   elapsed=time.perf_counter() - started, query_hash=g.get("query_hash"),
-                   rows=g.get("rows"), remote=request.remote_addr, query=g.get("query_text"))
+                   elapsed=time.perf_counter() - started, rows=g.get("rows"),
+                   remote=request.remote_addr, query=g.get("query_text"))
     return response
 
 
@@ -249,13 +248,13 @@ def _shortened(query: str | None) -> str | None:
 
 
 def record_request(app: Any, *, method: str, path: str, endpoint: str, status: int, elapsed: float,
-                   query_hash: str | None, rows: int | None, remote: str | None,
-                   query: str | None) -> None:
+                   rows: int | None, remote: str | None, query: str | None) -> None:
     """Metrics, the access log line and the slow-query log for one answered request.
 
-    Called by the Flask hook above and by the SPARQL endpoint's fast path, which answers
-    without Flask's request machinery but must leave the same traces.
+    Called by the Flask hook above and by the ASGI adapter (``comgraph.app.asgi``), which
+    answers GET queries without Flask's request machinery but leaves the same traces.
     """
+    query_hash = None if query is None else text_hash(query)
     m = app.extensions.get("comgraph.metrics")
     if m is not None:
         m.count_request(endpoint, method, status, elapsed)
@@ -279,9 +278,16 @@ def record_request(app: Any, *, method: str, path: str, endpoint: str, status: i
 
 
 #: Where access-log lines go straight, without a LogRecord: the batched handler's
-#: ``write_line``, once ``configure_serve_logging`` has made it the access log's only handler
-#: (``comgraph serve`` owns its process's logging). None: through the ``comgraph.access`` logger.
+#: ``write_line``, once :func:`comgraph.app.serve_logging.configure_serve_logging` has made it
+#: the access log's only handler (``comgraph serve`` owns its process's logging). None: through
+#: the ``comgraph.access`` logger.
 _access_sink: Callable[[str], None] | None = None
+
+
+def send_access_lines_to(sink: Callable[[str], None] | None) -> None:
+    """Write access-log lines straight to ``sink`` (None: through the logger again)."""
+    global _access_sink
+    _access_sink = sink
 
 _SECOND: list[Any] = [None, ""]
 
@@ -324,121 +330,33 @@ def cors_headers(allowed: list[str], origin: str | None) -> list[tuple[str, str]
     return []
 
 
-def _add_cors(response: Response) -> None:
-    origin = request.headers.get("Origin")
-    allowed = current_app.config.get("CORS_ORIGINS") or []
-    headers = cors_headers(allowed, origin)
-    if not headers:
-        return
-    for name, value in headers:
-        if name == "Vary":
-            response.vary.add(value)
-        else:
-            response.headers[name] = value
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE, HEAD, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = \
-            request.headers.get("Access-Control-Request-Headers", "Content-Type, Authorization")
-        response.headers["Access-Control-Max-Age"] = "600"
+def finish_headers(headers: list[tuple[str, str]], config: Any, method: str,
+                   request_headers: Any) -> list[tuple[str, str]]:
+    """``headers`` with what every answer carries: the CORS headers for the request's Origin,
+    and the security headers (unless the answer set its own). The Flask hook and the ASGI
+    adapter both call this. A plain list, not werkzeug's Headers: this runs on every request,
+    and Headers' lookups of a missing name cost more than the rest of it."""
+    cors = cors_headers(config.get("CORS_ORIGINS") or [], request_headers.get("Origin"))
+    if cors:
+        headers = list(headers)
+        for name, value in cors:
+            if name == "Vary":
+                headers = _vary_with(headers, value)
+                continue
+            headers = [(n, v) for n, v in headers if n.lower() != name.lower()] + [(name, value)]
+        if method == "OPTIONS":
+            headers += [("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+                        ("Access-Control-Allow-Headers", request_headers.get(
+                            "Access-Control-Request-Headers", "Content-Type, Authorization")),
+                        ("Access-Control-Max-Age", "600")]
+    present = {name.lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present]
 
 
-# -- errors ----------------------------------------------------------------------------------
-
-
-@bp.app_errorhandler(ProtocolError)
-def _protocol_error(error: ProtocolError) -> Response:
-    return Response(f"{error.message}\n", status=error.status, mimetype="text/plain",
-                    headers=error.headers)
-
-
-@bp.app_errorhandler(HTTPException)
-def _http_error(error: HTTPException) -> Response:
-    response = error.get_response()
-    if error.code == 413:
-        limit = current_app.config.get("MAX_CONTENT_LENGTH")
-        text = f"the request body is larger than this server accepts ({limit} bytes)"
-    else:
-        text = f"{error.name}: {error.description}"
-    response.set_data(f"{text}\n")
-    response.mimetype = "text/plain"
-    return response
-
-
-# -- logging for ``comgraph serve`` -----------------------------------------------------------
-
-
-class BufferedLineHandler(logging.Handler):
-    """Write formatted records to a stream in batches, as nginx's ``access_log ... buffer=
-    flush=`` does: every ``interval`` seconds, when ``max_lines`` are waiting, and at exit
-    (``logging.shutdown`` flushes every handler).
-
-    One write per request cost about a sixth of a cheap query's CPU in a served worker; a
-    batch costs one write. A line waits at most ``interval`` seconds; a worker killed with
-    SIGKILL loses what waits. A thread per process does the timed flushes; it is started by the
-    first record a process writes, so a worker forked from a master gets its own.
-    """
-
-    def __init__(self, stream: Any, interval: float = 0.2, max_lines: int = 1000):
-        super().__init__()
-        self.stream, self.interval, self.max_lines = stream, interval, max_lines
-        self._lines: list[str] = []
-        self._flusher_pid: int | None = None
-        self._closed = threading.Event()
-
-    def emit(self, record: logging.LogRecord) -> None:  # called with self.lock held
-        try:
-            self._add(self.format(record))
-        except Exception:
-            self.handleError(record)
-
-    def write_line(self, line: str) -> None:
-        """Add a line that is already formatted: what ``emit`` does, minus the LogRecord."""
-        with self.lock:  # type: ignore[union-attr]
-            self._add(line)
-
-    def _add(self, line: str) -> None:
-        self._lines.append(line)
-        if self._flusher_pid != os.getpid() and not self._closed.is_set():
-            self._flusher_pid = os.getpid()
-            threading.Thread(target=self._flush_every_interval, daemon=True,
-                             name="comgraph-log-flush").start()
-        elif len(self._lines) >= self.max_lines:
-            self._write()
-
-    def _flush_every_interval(self) -> None:
-        while not self._closed.wait(self.interval):
-            self.flush()
-
-    def close(self) -> None:
-        """Write what waits and stop the flushing thread (``logging.shutdown`` calls this)."""
-        self._closed.set()
-        self.flush()
-        super().close()
-
-    def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self._write()
-
-    def _write(self) -> None:
-        if self._lines:
-            text = "\n".join(self._lines) + "\n"
-            self._lines.clear()
-            self.stream.write(text)
-            self.stream.flush()
-
-
-def configure_serve_logging(stream: Any = None, *, batched: bool = True) -> None:
-    """Logging as ``comgraph serve`` sets it up: messages only, to stderr, at INFO; the access
-    log batched (:class:`BufferedLineHandler`) when ``batched``, everything else written at
-    once. Batch only where worker processes run ``atexit`` handlers when they stop (gunicorn's
-    do; granian's leave through ``os._exit``, and what waits would be lost)."""
-    stream = stream if stream is not None else sys.stderr
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=stream)
-    if not batched:
-        return
-    global _access_sink
-    handler = BufferedLineHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access_log.handlers[:] = [handler]
-    access_log.propagate = False
-    _access_sink = handler.write_line
+def _vary_with(headers: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
+    for index, (name, current) in enumerate(headers):
+        if name.lower() == "vary":
+            if value not in [v.strip() for v in current.split(",")]:
+                headers[index] = (name, f"{current}, {value}")
+            return headers
+    return [*headers, ("Vary", value)]

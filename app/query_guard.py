@@ -21,9 +21,10 @@ import re
 import time
 from collections.abc import Callable
 
-from comgraph.app.protocol import ProtocolError, memo_short_texts
+from comgraph.app.protocol import ProtocolError
 
 from comgraph.sparql_parse import MAX_NESTING, ParseRefused, pool
+from comgraph.sparql_text import memo_short_texts
 
 _RISKY_LOWER = ("service", "load", "from")
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")

@@ -19,7 +19,6 @@ from comgraph.app.twins import twin_format
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from comgraph.namespaces import RDF_TYPE, RDFS_LABEL
-from comgraph.store import StoreError
 
 bp = Blueprint("resources", __name__)
 
@@ -96,12 +95,9 @@ def _iri_arg() -> str:
 def _respond(iri: str, extension: str | None) -> Response:
     node = ox.NamedNode(iri)
     fmt = twin_format(extension, _ACCEPTABLE)
-    try:
-        if fmt in _TWINS:
-            return _twin(node, fmt)
-        return _page(node)
-    except StoreError as exc:
-        return Response(f"{exc}\n", status=500, mimetype="text/plain")
+    if fmt in _TWINS:  # a store error is answered by the error table, comgraph.app.errors
+        return _twin(node, fmt)
+    return _page(node)
 
 
 def _twin(node: ox.NamedNode, fmt: str) -> Response:

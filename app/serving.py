@@ -1,21 +1,21 @@
-"""Production serving for ``comgraph serve --workers N [--server gunicorn|granian]``.
+"""Production serving for ``comgraph serve --workers N``: gunicorn with uvicorn workers.
 
-The app (and the data it loads) is built once, in the server's master process, and the server
-forks the workers from it, so they share the loaded store's pages until they write.
+The app (and the data it loads) is built once, in gunicorn's master process, and gunicorn
+forks the workers from it, so they share the loaded store's pages until they write. gunicorn's
+master supervises ``N`` uvicorn workers (:class:`comgraph.app.asgi.Worker`), which read HTTP in
+C (httptools on uvloop) and serve :class:`comgraph.app.asgi.ComgraphASGI`: GET queries through
+the request pipeline, answered on the event loop (lookups) or a thread pool, everything else
+through the WSGI bridge to Flask.
 
-* **gunicorn** (the default): gunicorn's master supervises ``N`` uvicorn workers
-  (:class:`comgraph.app.asgi.Worker`), which read HTTP in C (httptools on uvloop) and serve
-  :class:`comgraph.app.asgi.ComgraphASGI`: plain GET queries answered on the event loop
-  (lookups) or a thread pool, everything else through the WSGI bridge to Flask.
-* **granian**: HTTP in Rust (hyper/tokio), the Flask app called as WSGI from a pool of Python
-  threads in each worker.
-
-The equivalent command lines are in ``comgraph.app.asgi`` and ``comgraph.app.wsgi``.
+This is the one production server. (granian, HTTP in Rust with the app as WSGI, was a second
+one until the request pipeline was made one: it was measured behind gunicorn on the cheap
+query, 0.23x against 0.29x, and it needed a WSGI shortcut of its own in front of Flask.) The
+equivalent command line is in ``comgraph.app.asgi``; ``make serve`` runs werkzeug's server,
+one process, for development.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from typing import Any
 
 from flask import Flask
@@ -48,28 +48,3 @@ def serve_with_gunicorn(app: Flask, *, host: str, port: int, workers: int, threa
             return served
 
     _Server().run()
-
-
-def serve_with_granian(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:
-    """Run ``app`` under granian (WSGI) with ``workers`` processes of ``threads`` threads each."""
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    # granian starts its workers with multiprocessing's default start method. They must be
-    # forked, as gunicorn's are: the loader below hands each worker the app built here, store
-    # and data included, which a spawned worker could not receive (Python 3.14 defaults to
-    # forkserver, which granian turns into spawn).
-    multiprocessing.set_start_method("fork", force=True)
-    server = Granian(
-        "comgraph.app.wsgi:app_from_env",  # only a label: the loader below ignores it
-        address=host,
-        port=port,
-        interface=Interfaces.WSGI,
-        workers=workers,
-        # The WSGI app runs on these Python threads; a query waiting on its forked child
-        # (or on a remote engine) holds one, so other requests need the others.
-        blocking_threads=threads,
-        log_access=False,  # comgraph writes its own structured access log
-        websockets=False,
-    )
-    server.serve(target_loader=lambda _target: app)

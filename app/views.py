@@ -26,7 +26,6 @@ from comgraph.queries import (
     ParameterError,
     UnknownQuery,
 )
-from comgraph.store import QueryError, StoreError, StoreUnavailable
 
 bp = Blueprint("views", __name__)
 
@@ -84,27 +83,17 @@ def view(name: str) -> Response | str:
         bindings = query.bind(values, store)
     except ParameterError as exc:
         return _parameter_error(query, values, exc, fmt)
-    try:
-        result = store.query(query.sparql, bindings=bindings)
-    except QueryError as exc:
-        return _plain(f"{exc}\n", 400)
-    except StoreUnavailable as exc:
-        return _plain(f"{exc}\n", 503)
-    except StoreError as exc:
-        return _plain(f"{exc}\n", 500)
-    try:
-        if fmt in _FORMATS:
-            mimetype, results_format = _FORMATS[fmt]
-            response = Response(result.serialize(format=results_format), mimetype=mimetype)
-            if fmt == "csv":
-                response.headers["Content-Disposition"] = f'attachment; filename="{query.name}.csv"'
-            response.vary.add("Accept")
-            return response
-        return _html(query, values, bindings, result)
-    except StoreError as exc:
-        # A remote engine's answer is read as it streams; one cut off half-way (the engine's own
-        # time limit ends a query that way, after a 200) fails here, not in store.query().
-        return _plain(f"the engine's answer could not be read: {exc}\n", 503)
+    # A store error (here, or while a remote engine's answer is read as it streams) is
+    # answered by the error table, comgraph.app.errors.
+    result = store.query(query.sparql, bindings=bindings)
+    if fmt in _FORMATS:
+        mimetype, results_format = _FORMATS[fmt]
+        response = Response(result.serialize(format=results_format), mimetype=mimetype)
+        if fmt == "csv":
+            response.headers["Content-Disposition"] = f'attachment; filename="{query.name}.csv"'
+        response.vary.add("Accept")
+        return response
+    return _html(query, values, bindings, result)
 
 
 def _html(query: NamedQuery, values: dict[str, str], bindings: dict, result) -> Response:

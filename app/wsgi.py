@@ -1,11 +1,9 @@
 """The WSGI entry point, for WSGI servers' command lines.
 
-``comgraph serve`` (``comgraph.app.serving``) runs gunicorn with uvicorn workers
-(``comgraph.app.asgi``) or granian with this app as WSGI. Any WSGI server can run the same
-``create_app`` from the environment, for a store on disk or a remote engine, for example::
+``comgraph serve --workers N`` (``comgraph.app.serving``) runs gunicorn with uvicorn workers
+(``comgraph.app.asgi``). Any WSGI server can run the same ``create_app`` from the environment,
+for a store on disk or a remote engine, for example::
 
-    granian --interface wsgi --factory --workers 2 --blocking-threads 4 \\
-        --host 127.0.0.1 --port 5000 comgraph.app.wsgi:app_from_env
     gunicorn --workers 2 --threads 4 --worker-class gthread --no-control-socket \\
         --bind 127.0.0.1:5000 'comgraph.app.wsgi:app_from_env()'
 

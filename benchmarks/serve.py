@@ -1,10 +1,9 @@
-"""Benchmark: the SPARQL service under gunicorn and granian against the Oxigraph server, same run.
+"""Benchmark: the SPARQL service under gunicorn against the Oxigraph server, in the same run.
 
-Not a test. It generates 1M triples, serves them with the Oxigraph server, with
-``comgraph serve --workers 2`` (gunicorn with uvicorn workers, the issue's stated measurement) and with
-``comgraph serve --workers 2 --server granian`` (an additional option), and drives each with
-``wrk`` (Debian's ``wrk``) on 127.0.0.1 only, with a bounded number of connections and a fixed
-duration. Two queries:
+Not a test. It generates 1M triples, serves them with the Oxigraph server and with
+``comgraph serve --workers 2`` (gunicorn with uvicorn workers, the one production server), and
+drives each with ``wrk`` (Debian's ``wrk``) on 127.0.0.1 only, with a bounded number of
+connections and a fixed duration. Two queries:
 
 * cheap: a lookup by IRI (one subject's properties);
 * heavy: an aggregate over all 1M triples (GROUP BY predicate, COUNT).
@@ -36,10 +35,8 @@ What keeps the comparison fair:
   until both servers' process trees are idle, and work left over from one run never lands in
   the next one's measurement.
 
-``--servers gunicorn`` (or ``granian``) measures one comgraph server only.
-
     .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10] [--rounds 3]
-        [--store memory|disk] [--servers gunicorn,granian] [--threads 4]
+        [--store memory|disk] [--threads 4]
 """
 
 from __future__ import annotations
@@ -66,7 +63,7 @@ EX = "http://bench.example/"
 CHEAP = f"SELECT ?p ?o WHERE {{ <{EX}s12345> ?p ?o }}"
 HEAVY = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 TARGETS = {"cheap": 0.25, "heavy": 0.9}
-SERVERS = ("gunicorn", "granian")
+SERVERS = ("gunicorn",)
 WORKERS = 2
 
 
@@ -222,7 +219,7 @@ def main() -> int:
                 cg_port = free_port()
                 comgraphs[server] = subprocess.Popen(
                     [str(bin_dir / "comgraph"), "serve", *cg_data, "--workers", str(WORKERS),
-                     "--server", server, "--threads", str(args.threads), "--port", str(cg_port),
+                     "--threads", str(args.threads), "--port", str(cg_port),
                      "--max-rows", "1000000",
                      "--query-timeout", "30"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -288,7 +285,6 @@ def main() -> int:
                              for key in ("rps", "p50_ms", "p99_ms"))
             print(f"{name:6} {server:17} {rps:9.1f} {p50:8.2f} {p99:8.2f}{tail}")
         summary["ratios"][name]["target"] = TARGETS[name]
-    print("comgraph-gunicorn is the issue's stated measurement; comgraph-granian is an additional option")
     print(f"store: {args.store}; {args.threads} threads per worker; "
           "load average (1 min) as each run started: "
           f"{', '.join(f'{x:.1f}' for x in loads)}")

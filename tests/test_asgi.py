@@ -1,8 +1,9 @@
-"""``comgraph.app.asgi``: the ASGI app that gunicorn's uvicorn workers serve, driven in-process.
+"""``comgraph.app.asgi``: the ASGI adapter that gunicorn's uvicorn workers serve, driven in-process.
 
-Lookups the store evaluates in-process run on the event loop, within a budget; one that needs
-longer is run again, whole, on a thread, and is logged and counted once; other queries run on
-the thread pool, and every other request reaches Flask through the WSGI bridge.
+A GET on /sparql is translated into the request pipeline and answered exactly as Flask's view
+answers it. Lookups the store evaluates in-process run on the event loop, within a budget; one
+that needs longer is run again, whole, on a thread, and is logged and counted once; other
+queries run on the thread pool, and every other request reaches Flask through the WSGI bridge.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from urllib.parse import urlencode
 
 import pytest
 from comgraph.app import asgi, create_app
-from comgraph.app import sparql as sparql_module
 
 from comgraph.store import Source, open_store
 
@@ -57,13 +57,13 @@ def call(app_: asgi.ComgraphASGI, method: str, path: str, query: dict[str, str] 
 
 def threads_answering(monkeypatch) -> list[str]:
     names: list[str] = []
-    answer = sparql_module.answer_plain_query
+    answer = asgi._answer_and_render
 
     def spy(*args, **kwargs):
         names.append(threading.current_thread().name)
         return answer(*args, **kwargs)
 
-    monkeypatch.setattr(asgi, "answer_plain_query", spy)
+    monkeypatch.setattr(asgi, "_answer_and_render", spy)
     return names
 
 
@@ -120,44 +120,32 @@ def test_everything_else_reaches_flask_with_the_same_answers(app) -> None:
     assert refused[0] == 401
 
 
-class _Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(data)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def get_extra_info(self, name: str) -> str:
-        return f"extra {name}"
-
-
-def test_writes_in_one_loop_turn_go_out_as_one_and_a_big_stream_is_not_held() -> None:
-    async def scenario() -> tuple[_Transport, list[list[bytes]]]:
-        real = _Transport()
-        joined = asgi._CoalescingTransport(real, asyncio.get_running_loop())
-        seen = []
-        joined.write(b"HTTP/1.1 200 OK\r\n\r\n")
-        joined.write(b"body")
-        seen.append(list(real.writes))  # nothing yet: both wait for the end of this turn
-        await asyncio.sleep(0)
-        seen.append(list(real.writes))
-        chunk = b"x" * (1 << 15)
-        for _ in range(5):  # a streamed answer: no turn of the loop between its chunks
-            joined.write(chunk)
-        seen.append([len(w) for w in real.writes])
-        joined.write(b"tail")
-        assert joined.get_extra_info("peername") == "extra peername"  # the rest is delegated
-        joined.close()
-        return real, seen
-
-    real, seen = asyncio.run(scenario())
-    assert seen[0] == [] and seen[1] == [b"HTTP/1.1 200 OK\r\n\r\nbody"]
-    assert seen[2] == [len(seen[1][0]), 1 << 16, 1 << 16]  # written as soon as 64 KB wait
-    assert real.writes[-1] == b"x" * (1 << 15) + b"tail" and real.closed  # close writes the rest
+def test_a_get_through_the_adapter_answers_like_flasks_view(app) -> None:
+    app.config.update(SPARQL_MAX_ROWS=2, CORS_ORIGINS=["https://app.example"])
+    served, client = asgi.ComgraphASGI(app), app.test_client()
+    query = "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    asked = [(b"accept", JSON), (b"origin", b"https://app.example")]
+    status, headers, body = call(served, "GET", "/sparql", {"query": query}, asked)
+    flask = client.post("/sparql", data={"query": query},  # a form: Flask's view
+                        headers={"Accept": JSON.decode(), "Origin": "https://app.example"})
+    assert status == flask.status_code == 200 and body == flask.data
+    for name in ("Content-Type", "X-Comgraph-Rows", "X-Comgraph-Row-Cap", "X-Comgraph-Truncated",
+                 "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
+                 "X-Content-Type-Options", "Content-Security-Policy"):
+        assert headers[name.lower()] == flask.headers[name], name
+    assert set(headers["vary"].replace(" ", "").split(",")) == {"Accept", "Origin"}
+    wrong = call(served, "GET", "/sparql", {"query": query}, [(b"accept", b"text/turtle")])
+    assert wrong[0] == 406 and b"table (SELECT)" in wrong[2]
+    assert call(served, "GET", "/sparql", {"query": query, "timeout": "soon"})[0] == 400
+    refused = call(served, "GET", "/sparql",
+                   {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    assert refused[0] == 400 and b"SERVICE" in refused[2]
+    # a page for people is rendered by the adapter too, and a browser is sent to the editor
+    page = call(served, "GET", "/sparql", {"query": query}, [(b"accept", b"text/html")])
+    assert page[0] == 200 and page[1]["content-type"].startswith("text/html") and b"<table" in page[2]
+    editor = call(served, "GET", "/sparql", None, [(b"accept", b"text/html")])
+    assert editor[0] == 303 and editor[1]["location"] == client.get(
+        "/sparql", headers={"Accept": "text/html"}).headers["Location"]
+    text = client.get("/metrics").text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="200"} 2.0' in text
+    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="406"} 1.0' in text

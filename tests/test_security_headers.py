@@ -1,6 +1,6 @@
 """Every page and every JSON answer carries `X-Content-Type-Options: nosniff` and the
 Content-Security-Policy (issue 10, item 8), whichever path answered it: Flask's views, the SPARQL
-endpoint's fast path, errors. The editor working under that policy is proved in a real browser
+endpoint's ASGI adapter, errors. The editor working under that policy is proved in a real browser
 (tests/test_editor_browser.py)."""
 
 from __future__ import annotations
@@ -52,8 +52,7 @@ def test_pages_and_json_answers_carry_nosniff_and_the_policy(client, path, mimet
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/html"])
-def test_query_answers_carry_them_on_the_fast_path_and_through_flask(client, accept) -> None:
-    # application/sparql-results+json is answered by the fast path, text/html by Flask's view.
+def test_query_answers_carry_them_in_every_format(client, accept) -> None:
     response = client.get("/sparql", query_string={"query": "ASK {}"}, headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept
     assert_protected(response)
@@ -66,7 +65,7 @@ def test_a_refused_query_carries_them_too(client) -> None:
     assert_protected(response)
 
 
-def test_the_asgi_fast_path_carries_them() -> None:
+def test_the_asgi_adapter_carries_them() -> None:
     import asyncio
 
     from comgraph.app.asgi import ComgraphASGI

@@ -10,7 +10,7 @@ import os
 import threading
 import time
 
-from comgraph.app.ops import BufferedLineHandler
+from comgraph.app.serve_logging import BufferedLineHandler
 
 
 @contextlib.contextmanager
@@ -74,7 +74,7 @@ def test_a_forked_worker_gets_its_own_flushing_thread(tmp_path) -> None:
 
 
 def test_comgraph_serves_access_lines_go_straight_to_the_batch(monkeypatch) -> None:
-    from comgraph.app import create_app, ops
+    from comgraph.app import create_app, ops, serve_logging
 
     from comgraph.store import open_store
 
@@ -83,13 +83,13 @@ def test_comgraph_serves_access_lines_go_straight_to_the_batch(monkeypatch) -> N
     monkeypatch.setattr(access, "propagate", access.propagate)
     monkeypatch.setattr(ops, "_access_sink", None)
     stream = io.StringIO()
-    ops.configure_serve_logging(stream)
+    serve_logging.configure_serve_logging(stream)
     handler = access.handlers[0]
     try:
         assert access.handlers == [handler] and isinstance(handler, BufferedLineHandler)
         assert ops._access_sink == handler.write_line
         client = create_app({"STORE": open_store("oxigraph:"), "TESTING": True}).test_client()
-        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200  # fast path
+        assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200
         assert client.get("/healthz").status_code == 200  # Flask's hook
         assert stream.getvalue() == ""  # waiting in the batch
     finally:

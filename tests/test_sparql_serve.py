@@ -1,7 +1,7 @@
-"""``comgraph serve --workers 2`` as a real process, under gunicorn (uvicorn workers) and under
-granian, and the documented gunicorn command line in front of a real Oxigraph server.
+"""``comgraph serve --workers 2`` as a real process, under gunicorn (uvicorn workers), and the
+documented gunicorn command line in front of a real Oxigraph server.
 
-Each production server is started the way a user starts it, on a free port, with its default
+The production server is started the way a user starts it, on a free port, with its default
 host, and must keep every promise the app makes in-process: answers, refusals, the token, the
 body cap, the row cap, CORS, a time limit that really stops a runaway query (in a child forked
 from the server's worker) while another request is answered, a big answer streamed in chunks,
@@ -52,14 +52,14 @@ class Served:
         return sum(values)
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "granian"])
+@pytest.fixture(scope="module", params=["gunicorn"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("serve") / "generated.nt"
     data.write_text("".join(f"<{EX}s{i}> <{EX}p{i % 7}> \"{i}\" .\n" for i in range(TRIPLES)))
     port = free_port()
     comgraph = Path(sys.executable).parent / "comgraph"
     process = subprocess.Popen(
-        [str(comgraph), "serve", str(data), "--workers", "2", "--server", request.param,
+        [str(comgraph), "serve", str(data), "--workers", "2",
          "--port", str(port), "--max-rows", str(ROW_CAP), "--max-body", "4096",
          "--cors-origin", ORIGIN],  # no --host: the default must be 127.0.0.1
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -157,7 +157,7 @@ def test_a_big_answer_is_streamed_in_chunks(served: Served) -> None:
 
 
 def test_an_answer_flask_writes_is_streamed_too(served: Served) -> None:
-    # A form POST is not the fast path: under gunicorn it crosses the WSGI bridge to Flask.
+    # A form POST is not the ASGI adapter's: under gunicorn it crosses the WSGI bridge to Flask.
     query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {ROW_CAP}"
     answer = requests.post(f"{served.base}/sparql", data={"query": query}, timeout=30,
                            headers={"Accept": JSON})

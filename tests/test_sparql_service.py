@@ -298,40 +298,6 @@ def test_a_huge_slow_query_is_logged_shortened(store: Store, caplog) -> None:
     assert entry["query"].endswith(f"[{len(query) - SLOW_LOG_QUERY_CHARS} more characters]")
 
 
-def test_a_plain_get_on_the_fast_path_answers_like_flasks_view(store: Store, monkeypatch) -> None:
-    from comgraph.app import sparql
-
-    store.load([Source("people.ttl", data=TTL.encode())])
-    app = create_app({"STORE": store, "TESTING": True, "SPARQL_MAX_ROWS": 2,
-                      "CORS_ORIGINS": ["https://app.example"]})
-    client = app.test_client()
-    taken: list[str] = []
-    answer = sparql.answer_plain_query
-    monkeypatch.setattr(sparql, "answer_plain_query",
-                        lambda *args, **kwargs: taken.append("fast") or answer(*args, **kwargs))
-    headers = {"Accept": "application/sparql-results+json", "Origin": "https://app.example"}
-    fast = client.get("/sparql", query_string={"query": NAMES}, headers=headers)
-    slow = client.post("/sparql", data={"query": NAMES}, headers=headers)  # a form: Flask's view
-    assert taken == ["fast"]
-    assert fast.status_code == slow.status_code == 200 and fast.data == slow.data
-    assert names(fast) == ["Alice", "Bob"]
-    for name in ("Content-Type", "X-Comgraph-Rows", "X-Comgraph-Row-Cap", "X-Comgraph-Truncated",
-                 "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
-        assert fast.headers[name] == slow.headers[name], name
-    assert set(fast.headers["Vary"].replace(" ", "").split(",")) == {"Accept", "Origin"}
-    wrong = client.get("/sparql", query_string={"query": NAMES}, headers={"Accept": "text/turtle"})
-    assert wrong.status_code == 406 and "table (SELECT)" in wrong.text
-    bad = client.get("/sparql", query_string={"query": NAMES, "timeout": "soon"})
-    assert bad.status_code == 400 and "timeout" in bad.text
-    refused = client.get("/sparql", query_string={
-        "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
-    assert refused.status_code == 400 and "SERVICE" in refused.text
-    assert len(taken) == 4
-    text = client.get("/metrics").text
-    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="200"} 1.0' in text
-    assert 'comgraph_http_requests_total{endpoint="sparql.endpoint",method="GET",status="406"} 1.0' in text
-
-
 def test_a_repeated_query_is_refused_or_answered_every_time_despite_the_memos(store: Store) -> None:
     """The per-text memos (query string, query form, the guard's quick look) keep what the text
     alone decides; the refusal itself is made afresh on each request, so the second SERVICE is

@@ -55,7 +55,7 @@ def test_an_engine_answer_cut_off_half_way_is_a_503_that_says_so(engine: str, su
 
     assert response.status_code == 503
     assert response.mimetype == "text/plain"
-    assert "the engine's answer could not be read" in response.get_data(as_text=True)
+    assert "the engine's answer was cut off or malformed" in response.get_data(as_text=True)
 
 
 def test_a_sparql_query_whose_engine_answer_breaks_off_is_a_503_not_malformed(engine: str) -> None:

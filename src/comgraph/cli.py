@@ -302,16 +302,12 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
               help="Also load the demo relationship shipped with comgraph, with the vocabularies.")
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
 @click.option("--workers", type=int, default=None, metavar="N",
-              help="Serve with a production server (gunicorn unless --server says otherwise) and N "
-                   "worker processes. With an embedded store the service is read-only for N > 1 "
-                   "(each worker holds its own copy) and on disk for any N (the workers only "
-                   "read it).")
-@click.option("--server", "server", type=click.Choice(["gunicorn", "granian"]), default=None,
-              help="Production server for --workers: gunicorn (the default, with uvicorn workers: "
-                   "HTTP in C on an event loop) or granian (HTTP in Rust, the app as WSGI). "
-                   "Without --workers: one worker.")
+              help="Serve with the production server (gunicorn with uvicorn workers: HTTP in C on "
+                   "an event loop) and N worker processes. With an embedded store the service is "
+                   "read-only for N > 1 (each worker holds its own copy) and on disk for any N (the "
+                   "workers only read it).")
 @click.option("--threads", type=int, default=4, show_default=True,
-              help="Threads per worker that evaluate queries and run the app (granian's blocking threads).")
+              help="Threads per worker that evaluate queries and run the app.")
 @click.option("--update-token-file", type=click.Path(dir_okay=False), metavar="PATH",
               help="File holding the bearer token that allows SPARQL Update and Graph Store writes "
                    "(or set COMGRAPH_UPDATE_TOKEN). Without a token the service is read-only.")
@@ -330,7 +326,7 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
               metavar="MB", help="Most memory a query may allocate on the embedded store, in MB "
                                  "(default 1024; 0 for no cap); past it the query is stopped (503).")
 def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: bool, debug: bool,
-          workers: int | None, server: str | None, threads: int, update_token_file: str | None,
+          workers: int | None, threads: int, update_token_file: str | None,
           token_on_command_line: str | None, cors_origins: tuple[str, ...], query_timeout: float,
           max_rows: int, max_body: int, query_memory: int | None) -> None:
     """Serve the web app and SPARQL endpoint, after loading DATA (files or folders).
@@ -347,8 +343,6 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     update_token = (_read_token_file(update_token_file) if update_token_file
                     else os.environ.get("COMGRAPH_UPDATE_TOKEN") or None)
 
-    if server and not workers:
-        workers = 1
     if workers is not None and workers < 1:
         raise click.BadParameter("must be at least 1", param_hint="--workers")
     if workers and workers > 1:
@@ -359,13 +353,13 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="comgraph-metrics-"))
     # Imported only now: prometheus_client picks its multiprocess mode when it is imported.
     from comgraph.app import create_app
-    from comgraph.app.ops import configure_serve_logging
+    from comgraph.app.serve_logging import configure_serve_logging
 
     store = _open(store_url)
     added = load_data(store, [*data, *(_demo_sources() if demo else [])])
     # Only once there is something to serve: it takes over the process's logging (the access
     # log stops propagating), which a serve that failed to load must not leave behind.
-    configure_serve_logging(batched=server != "granian")
+    configure_serve_logging()
     config = {
         "STORE": store,
         "SPARQL_UPDATE_TOKEN": update_token or None,
@@ -389,14 +383,13 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     app = create_app(config)
     click.echo(f"comgraph: {store.url} ({added} quads loaded) on http://{host}:{port}/", err=True)
     if workers:
-        from comgraph.app.serving import serve_with_granian, serve_with_gunicorn
+        from comgraph.app.serving import serve_with_gunicorn
 
-        run = serve_with_granian if server == "granian" else serve_with_gunicorn
         if embedded:
             # The workers are forked from this process: let go of the store's files first, so that
             # a fork never finds RocksDB's threads busy and each worker opens its own instance.
             store.close()
-        run(app, host=host, port=port, workers=workers, threads=threads)
+        serve_with_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
         return
     app.run(host=host, port=port, debug=debug, use_reloader=False, threaded=True)
 

@@ -13,24 +13,10 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
+from comgraph import sparql_text
 from comgraph.store.base import QueryError, Term
 
 _VARNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_]+)
-  | (?P<pname>[A-Za-z_][A-Za-z0-9_.\-]*:[A-Za-z0-9_.\-:%]*)
-  | (?P<open>\{)
-  | (?P<close>\})
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>\S)
-    """,
-    re.VERBOSE,
-)
 
 
 def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
@@ -54,34 +40,9 @@ def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
 
 
 def where_group_start(sparql: str) -> int:
-    """The offset just inside the query's WHERE group, where a VALUES block or pattern may go.
-
-    Comments, strings and IRIs are skipped, so braces inside them never mislead it.
-    """
-    depth = 0
-    previous_word = ""
-    first_form = ""
-    first_open: int | None = None
-    for match in _TOKEN.finditer(sparql):
-        kind = match.lastgroup
-        if kind in ("comment", "string", "iri"):
-            continue
-        if kind == "word":
-            word = match.group().upper()
-            if not first_form and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-                first_form = word
-            previous_word = word
-            continue
-        if kind == "open":
-            if depth == 0:
-                if previous_word == "WHERE":
-                    return match.end()
-                if first_open is None:
-                    first_open = match.end()
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        previous_word = ""
-    if first_open is not None and first_form != "CONSTRUCT":
-        return first_open
-    raise QueryError("cannot bind parameters: the query has no WHERE group")
+    """The offset just inside the query's WHERE group, where a VALUES block or pattern may go
+    (:func:`comgraph.sparql_text.where_group_start`); QueryError when there is none."""
+    position = sparql_text.where_group_start(sparql)
+    if position is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return position

@@ -1,7 +1,7 @@
 """Which pyoxigraph handle an embedded store may use in this process, across forks.
 
 A server forks its workers from the process that opened the store (``comgraph serve
---workers N``: gunicorn and granian preload the app in their master). In memory that is what
+--workers N``: gunicorn preloads the app in its master). In memory that is what
 we want: each worker reads a copy-on-write copy. On disk it is not: RocksDB flushes its
 memtable and compacts its files on background threads, and threads do not survive a fork.
 Measured here (pyoxigraph 0.5): in a process forked from one that had a disk store open,

@@ -1,0 +1,208 @@
+"""Looking inside SPARQL text without a parser: one lexer, its helpers, and one memo.
+
+Several places need a quick look at a query's text before (or instead of) a real parse: which
+form it is (to choose the answer's formats), where its WHERE group opens (to bind parameters
+with a VALUES block), where an update's top-level WHERE clauses are (to write in the
+Protocol's USING clauses), its short hash for the access log. They all read the same tokens:
+:data:`TOKEN` skips comments, strings and IRIs, so a brace or a keyword inside them never
+misleads a helper. A decision about safety is never made here: that needs a real parse
+(:mod:`comgraph.sparql_parse`).
+
+A service sees the same short texts again and again (dashboards, a client polling, a
+benchmark), and looking inside a text costs more than a dictionary lookup, so what is learnt
+about a text is kept in one bounded memo (:func:`memo_short_texts`), for texts up to
+``MEMO_MAX_TEXT`` characters. Only pure functions of the text may be memoised: nothing that
+depends on the configuration or on what the store holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_]+)
+  | (?P<pname>[A-Za-z_][A-Za-z0-9_.\-]*:[A-Za-z0-9_.\-:%]*)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>\S)
+    """,
+    re.VERBOSE,
+)
+
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def keywords(sparql: str) -> Iterator[tuple[str, int, int, int]]:
+    """(upper-cased word, depth in braces, start, end) for each bare word outside strings,
+    IRIs and comments. Words before a colon are prefixes, not keywords, and are skipped."""
+    depth = 0
+    for match in TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word":
+            end = match.end()
+            if end < len(sparql) and sparql[end] == ":":
+                continue
+            yield match.group().upper(), depth, match.start(), end
+
+
+# -- the memo ---------------------------------------------------------------------------------
+
+#: The longest text the memo keeps: GET queries (the repeated kind) are short, and a memo of a
+#: few hundred entries this long stays under a few MB.
+MEMO_MAX_TEXT = 4096
+MEMO_ENTRIES = 512
+
+_T = TypeVar("_T")
+
+
+class _TextMemo:
+    """What has been computed about each recent short text: ``{text: {function: value}}``,
+    least recently used first, at most ``MEMO_ENTRIES`` texts."""
+
+    def __init__(self) -> None:
+        self._texts: OrderedDict[str, dict[Callable[[str], Any], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, function: Callable[[str], _T]) -> _T:
+        if len(text) > MEMO_MAX_TEXT:
+            return function(text)
+        facts = self._texts.get(text)
+        if facts is not None and function in facts:
+            try:
+                self._texts.move_to_end(text)  # one call, atomic: no lock on the common path
+            except KeyError:  # another thread dropped it just now
+                pass
+            return facts[function]
+        value = function(text)  # outside the lock: a function may itself use the memo
+        with self._lock:
+            facts = self._texts.get(text)
+            if facts is None:
+                facts = self._texts[text] = {}
+                if len(self._texts) > MEMO_ENTRIES:
+                    self._texts.popitem(last=False)
+            facts[function] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._texts.clear()
+
+
+_memo = _TextMemo()
+
+
+def memo_short_texts(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """Memoise ``function`` of a query text in the one memo (see the module's docstring)."""
+
+    @functools.wraps(function)
+    def memoised(text: str) -> _T:
+        return _memo.get(text, function)
+
+    memoised.cache_clear = _memo.clear  # type: ignore[attr-defined]
+    return memoised
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+@memo_short_texts
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword (the prologue comes first)."""
+    for word, _depth, _start, _end in keywords(sparql):
+        if word in FORMS:
+            return word
+    return "SELECT"
+
+
+@memo_short_texts
+def query_hash(text: str) -> str:
+    """The access log's short name for a query: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class UsingConflict(ValueError):
+    """The Protocol's using-graph-uri parameters cannot be applied to this update."""
+
+
+def add_using_clauses(update: str, using: list[str], using_named: list[str]) -> str:
+    """Apply the Protocol's ``using-graph-uri`` / ``using-named-graph-uri`` to an update.
+
+    They act as ``USING`` / ``USING NAMED`` on every DELETE/INSERT ... WHERE operation, so they
+    are written in just before each such top-level ``WHERE``. An update that names its own
+    dataset (``USING`` or ``WITH``) conflicts with them, and the Protocol says to refuse it:
+    :class:`UsingConflict`, as for an IRI that is not absolute.
+    """
+    for name, iris in (("using-graph-uri", using), ("using-named-graph-uri", using_named)):
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError:
+                raise UsingConflict(f"{name}: {iri!r} is not an absolute IRI") from None
+    clause = " ".join([f"USING <{iri}>" for iri in using] +
+                      [f"USING NAMED <{iri}>" for iri in using_named])
+    inserts: list[int] = []
+    previous = ""
+    for word, depth, start, _end in keywords(update):
+        if depth == 0 and word in ("USING", "WITH"):
+            raise UsingConflict(f"the update has its own {word} clause and the request also "
+                                "gives using-graph-uri/using-named-graph-uri; use one or the other")
+        if depth == 0 and word == "WHERE" and previous != "DELETE":
+            inserts.append(start)
+        if depth == 0:
+            previous = word
+    for position in reversed(inserts):
+        update = update[:position] + clause + " " + update[position:]
+    return update
+
+
+def where_group_start(sparql: str) -> int | None:
+    """The offset just inside the query's WHERE group, where a VALUES block or pattern may go;
+    None when the query has no WHERE group.
+
+    Comments, strings and IRIs are skipped, so braces inside them never mislead it.
+    """
+    depth = 0
+    previous_word = ""
+    first_form = ""
+    first_open: int | None = None
+    for match in TOKEN.finditer(sparql):
+        kind = match.lastgroup
+        if kind in ("comment", "string", "iri"):
+            continue
+        if kind == "word":
+            word = match.group().upper()
+            if not first_form and word in FORMS:
+                first_form = word
+            previous_word = word
+            continue
+        if kind == "open":
+            if depth == 0:
+                if previous_word == "WHERE":
+                    return match.end()
+                if first_open is None:
+                    first_open = match.end()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        previous_word = ""
+    if first_open is not None and first_form != "CONSTRUCT":
+        return first_open
+    return None
