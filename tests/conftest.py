@@ -227,8 +227,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             seen.add((item.module.__name__.rsplit(".", 1)[-1], getattr(item, "originalname", item.name)))
     # A renamed test would silently leave its kind: say so when its module was collected whole.
     collected = {module for module, _ in seen}
+    narrowed = (config.getoption("keyword") or config.getoption("deselect")
+                or any("::" in arg for arg in config.args))
     for module, name in sorted(named - seen):
-        if module in collected and not config.getoption("keyword") and not config.getoption("deselect"):
+        if module in collected and not narrowed:
             config.issue_config_time_warning(pytest.PytestConfigWarning(
                 f"tests/conftest.py KINDS names {module}::{name}, which was not collected"), stacklevel=2)
 
