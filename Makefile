@@ -7,7 +7,8 @@ PORT   ?= 5000
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test lint bench clean browser yasgui bench-serve
+# Everyday: `make test-fast` (under a minute); before pushing: `make test` (everything).
+.PHONY: install serve test test-fast lint bench clean browser yasgui bench-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +34,16 @@ browser:
 	fi
 
 # ruff first: it takes a second, and CI runs only `make test`, so lint must fail the build too.
+# pytest-xdist gives each core a worker and each test file to one worker (--dist loadfile): a
+# module's fixtures, servers and ports stay in one process, as they do in a serial run.
+XDIST ?= -n auto --dist loadfile
 test: install browser
 	$(BIN)/ruff check src app tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
+
+# The kinds of test that take seconds each are left out (markers: pyproject.toml, tests/conftest.py).
+test-fast: install
+	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not serve and not browser and not reasoner"
 
 lint: install
 	$(BIN)/ruff check src app tests benchmarks

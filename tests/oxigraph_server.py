@@ -7,10 +7,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
+
+from tests.readiness import wait_until_ready
 
 
 def free_port() -> int:
@@ -45,16 +46,12 @@ class OxigraphServer:
              "--bind", f"127.0.0.1:{self.port}", *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60  # a loaded 2-core CI box starts slowly
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"oxigraph serve exited: {self._process.stderr.read().decode()}")
-            try:
-                requests.get(self.query_url, timeout=10)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.05)
-        raise RuntimeError("oxigraph serve did not answer within 60 s")
+        try:
+            wait_until_ready(self.query_url, self._process, status=None)  # any answer: it is up
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
     def clear(self) -> None:
         requests.post(f"{self.base}/update", data={"update": "DROP ALL"}, timeout=30).raise_for_status()

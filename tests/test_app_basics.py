@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from comgraph.app import create_app
+import pytest
 
-from comgraph.store import Source, open_store
+from comgraph.store import Source
 
 TTL = b'@prefix ex: <http://example.org/> . ex:a ex:b "<script>alert(1)</script>" .'
 
 
-def make_client():
-    store = open_store("oxigraph:")
-    store.load([Source("t.ttl", data=TTL)])
-    return create_app({"STORE": store, "TESTING": True}).test_client()
+@pytest.fixture
+def app_data() -> list[Source]:
+    """The shared `app` fixture's store holds this one triple instead of the demo."""
+    return [Source("t.ttl", data=TTL)]
 
 
-def test_home_page_shows_the_store_size() -> None:
-    page = make_client().get("/")
+def test_home_page_shows_the_store_size(client) -> None:
+    page = client.get("/")
     assert page.status_code == 200
     assert b"<td>1</td>" in page.data
 
 
-def test_sparql_get_and_post_answer_with_json_results() -> None:
-    client = make_client()
+def test_sparql_get_and_post_answer_with_json_results(client) -> None:
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     for response in (client.get("/sparql", query_string={"query": q}),
                      client.post("/sparql", data={"query": q}),
@@ -32,7 +31,7 @@ def test_sparql_get_and_post_answer_with_json_results() -> None:
         assert response.json["results"]["bindings"][0]["n"]["value"] == "1"
 
 
-def test_a_malformed_query_gets_400_with_the_reason() -> None:
-    response = make_client().get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+def test_a_malformed_query_gets_400_with_the_reason(client) -> None:
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
     assert b"1:" in response.data

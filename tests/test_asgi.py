@@ -68,6 +68,9 @@ def threads_answering(monkeypatch) -> list[str]:
 
 
 def test_a_lookup_is_answered_on_the_event_loop(app, monkeypatch) -> None:
+    # Where a lookup runs is under test, not the 2 ms budget: a loaded box's scheduler alone
+    # can take longer (the next test runs a lookup over its budget).
+    monkeypatch.setattr(asgi, "INLINE_BUDGET", 60.0)
     names = threads_answering(monkeypatch)
     status, headers, body = call(asgi.ComgraphASGI(app), "GET", "/sparql", {"query": LOOKUP},
                                  [(b"accept", JSON)])

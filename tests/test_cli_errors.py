@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 
 from comgraph.cli import main
 from tests.oxigraph_server import OxigraphServer, free_port, oxigraph_binary
+from tests.readiness import wait_until_ready
 
 TRIPLES = '<http://e/a> <http://e/b> "c" .\n'
 
@@ -125,16 +125,11 @@ def read_only_engine(tmp_path: Path):
                                 "--bind", f"127.0.0.1:{port}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            requests.get(f"{base}/query", timeout=1)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("oxigraph serve-read-only did not start") from None
-            time.sleep(0.05)
+    try:
+        wait_until_ready(f"{base}/query", process, status=None)  # any answer: it is up
+    except RuntimeError:
+        process.kill()
+        raise
     yield f"sparql+{base}/query"
     process.terminate()
     process.wait(timeout=10)

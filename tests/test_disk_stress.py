@@ -25,6 +25,7 @@ import requests
 from comgraph.store.oxigraph import OxigraphStore
 from comgraph.store.pool import SNAPSHOTS
 from tests.oxigraph_server import free_port
+from tests.readiness import wait_until_ready
 
 TOKEN = "stress-token"
 JSON = "application/sparql-results+json"
@@ -127,16 +128,10 @@ def test_writes_and_reads_alternate_on_a_disk_store_under_load(tmp_path: Path) -
     tally = Tally()
     done = [0] * WRITERS
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"serve exited: {(tmp_path / 'serve.log').read_text()}"
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "serve did not answer within 60 s"
-            time.sleep(0.2)
+        try:
+            wait_until_ready(f"{base}/healthz", process)
+        except RuntimeError as error:
+            raise AssertionError(f"{error}: {(tmp_path / 'serve.log').read_text()}") from None
         stop = threading.Event()
         stop_at = time.monotonic() + BUDGET
         writers = [threading.Thread(target=_writer, args=(Client(base, tally), k, stop_at, done))

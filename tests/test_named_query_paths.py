@@ -10,7 +10,6 @@ from comgraph.app.editor import named_queries
 
 from comgraph.cli import main
 from comgraph.paths import queries_dir
-from tests.views_support import demo_app
 
 
 def rows(args: list[str]) -> list[dict]:
@@ -27,8 +26,7 @@ def test_a_rq_file_given_by_path_binds_its_parameters_like_the_named_query() -> 
         rows(["obligations-due", "--param", "months=1"])
 
 
-def test_editor_examples_carry_bound_parameters_and_answer_like_their_views() -> None:
-    app = demo_app()
+def test_editor_examples_carry_bound_parameters_and_answer_like_their_views(app) -> None:
     with app.app_context():
         examples = {e["name"]: e for e in named_queries()}
         store = app.config["STORE"]
@@ -44,8 +42,8 @@ def test_query_demo_loads_the_vocabularies_so_label_columns_are_filled() -> None
     assert first["statusLabel"]["value"] == "Open"
 
 
-def test_the_table_shows_labels_in_place_of_iris_and_cuts_nothing_off_a_terminal() -> None:
-    result = CliRunner().invoke(main, ["query", "obligations-due", "--demo"])
+def test_the_table_shows_labels_in_place_of_iris_and_cuts_nothing_off_a_terminal(runner) -> None:
+    result = runner.invoke(args=["query", "obligations-due", "--demo"])
     assert result.exit_code == 0
     header, _rule, first, *_ = result.output.splitlines()
     assert [c.strip() for c in header.split("|")] == [
@@ -56,8 +54,7 @@ def test_the_table_shows_labels_in_place_of_iris_and_cuts_nothing_off_a_terminal
     assert "…" not in result.output
 
 
-def test_a_huge_integer_parameter_is_a_400_naming_it_not_an_empty_answer() -> None:
-    client = demo_app().test_client()
+def test_a_huge_integer_parameter_is_a_400_naming_it_not_an_empty_answer(client) -> None:
     response = client.get("/views/obligations-due.json?months=99999999999999999999")
     assert response.status_code == 400
     assert response.json["parameter"] == "months"

@@ -4,39 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from comgraph import ontology
-from comgraph.cli import main
 
 
-def test_check_ontology_passes_on_the_shipped_ontology_with_the_reasoner() -> None:
-    result = CliRunner().invoke(main, ["check-ontology"])
+def test_check_ontology_passes_on_the_shipped_ontology_with_the_reasoner(runner) -> None:
+    result = runner.invoke(args=["check-ontology"])
     assert result.exit_code == 0, result.output
     assert "check-ontology: ok (consistency, OWL 2 DL profile, labels, declared terms)" in result.stdout
     assert "HermiT: consistent, no unsatisfiable class" in result.stderr
 
 
-def test_check_ontology_exits_1_and_names_the_undeclared_term(tmp_path: Path) -> None:
+def test_check_ontology_exits_1_and_names_the_undeclared_term(runner, tmp_path: Path) -> None:
     data = tmp_path / "mine.ttl"
     data.write_text("@prefix cg: <https://w3id.org/comgraph/ns#> .\n"
                     "<https://example.org/r> a cg:Responsibilty .\n")
-    result = CliRunner().invoke(main, ["check-ontology", "--skip-reasoner", "--data", str(tmp_path)])
+    result = runner.invoke(args=["check-ontology", "--skip-reasoner", "--data", str(tmp_path)])
     assert result.exit_code == 1
     assert f"declared: {data}:2: cg:Responsibilty (class) is not declared" in result.stdout
 
 
-def test_check_ontology_exits_2_on_a_file_that_does_not_parse(tmp_path: Path) -> None:
+def test_check_ontology_exits_2_on_a_file_that_does_not_parse(runner, tmp_path: Path) -> None:
     bad = tmp_path / "broken.ttl"
     bad.write_text("<https://example.org/a> <https://example.org/b> .\n")
-    result = CliRunner().invoke(main, ["check-ontology", "--skip-reasoner", "--data", str(bad)])
+    result = runner.invoke(args=["check-ontology", "--skip-reasoner", "--data", str(bad)])
     assert result.exit_code == 2
     assert str(bad) in result.stderr
 
 
-def test_docs_writes_the_pylode_page_with_the_core_terms(tmp_path: Path) -> None:
+def test_docs_writes_the_pylode_page_with_the_core_terms(runner, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    result = CliRunner().invoke(main, ["docs", str(out)])
+    result = runner.invoke(args=["docs", str(out)])
     assert result.exit_code == 0, result.output
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "comgraph co-management ontology" in html

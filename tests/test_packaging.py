@@ -32,11 +32,11 @@ def test_an_installed_wheel_finds_its_resources_and_serves(tmp_path: Path) -> No
     import os
     import subprocess
     import sys
-    import time
     import urllib.parse
     import urllib.request
 
     from tests.oxigraph_server import free_port
+    from tests.readiness import wait_until_ready
 
     wheels, target = tmp_path / "wheels", tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
@@ -59,15 +59,9 @@ def test_an_installed_wheel_finds_its_resources_and_serves(tmp_path: Path) -> No
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         query = urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?{query}", timeout=5) as r:
-                    answer = json.load(r)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("the installed comgraph did not serve")
+        wait_until_ready(f"http://127.0.0.1:{port}/healthz", server)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sparql?{query}", timeout=60) as r:
+            answer = json.load(r)
         assert int(answer["results"]["bindings"][0]["n"]["value"]) > 0
     finally:
         server.terminate()

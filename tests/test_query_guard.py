@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from comgraph.app import create_app
 
-from comgraph.store import Source, open_store
+from comgraph.store import Source
 
 
 @pytest.fixture
-def client():
-    store = open_store("oxigraph:")
-    store.load([Source("t.ttl", data=b"<http://example.org/a> <http://example.org/from> 1 .")])
-    return create_app({"STORE": store, "TESTING": True}).test_client()
+def app_data() -> list[Source]:
+    """The shared `app` fixture's store holds this one triple instead of the demo."""
+    return [Source("t.ttl", data=b"<http://example.org/a> <http://example.org/from> 1 .")]
 
 
 @pytest.mark.parametrize("query", [

@@ -24,6 +24,7 @@ from comgraph.store import QueryMemoryExceeded, StoreError
 from comgraph.store.executor import DEFAULT_QUERY_MEMORY_MB, default_query_memory
 from comgraph.store.oxigraph import OxigraphStore
 from tests.oxigraph_server import free_port
+from tests.readiness import wait_until_ready
 
 HUNGRY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i LIMIT 1"
 CAP = 64  # MB
@@ -128,16 +129,7 @@ def test_serve_takes_the_cap_from_its_option(tmp_path: Path) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "serve exited"
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "serve did not answer within 60 s"
-            time.sleep(0.2)
+        wait_until_ready(f"{base}/healthz", process)
         answer = requests.get(f"{base}/sparql", params={"query": HUNGRY}, timeout=60,
                               headers={"Accept": "application/sparql-results+json"})
         assert answer.status_code == 503, answer.text

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 
 from comgraph.cli import main
 from tests.oxigraph_server import free_port
+from tests.readiness import wait_until_ready
 
 TOKEN = "s3cret-token-for-ps-test"
 UPDATE = 'INSERT DATA { <http://e/a> <http://e/b> "c" }'
@@ -29,15 +29,12 @@ def serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Pop
     process = subprocess.Popen([str(comgraph), "serve", "--port", str(port), *args], env=full_env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            requests.get(f"{base}/healthz", timeout=2)
-            return process, base
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"comgraph serve did not start: {process.stderr.read().decode()[-2000:]}")
+    try:
+        wait_until_ready(f"{base}/healthz", process)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process, base
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 from tests.oxigraph_server import free_port
+from tests.readiness import wait_until_ready
 
 EX = "http://example.org/"
 #: How long past its limit a stopped query may take to answer on a loaded 2-core CI box. The
@@ -81,19 +82,11 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90  # a loaded 2-core CI box starts slowly
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited: {process.stderr.read().decode()}")
-        try:
-            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"{process.args} did not answer within 90 s")
-        time.sleep(0.1)
+    try:
+        wait_until_ready(f"{base}/healthz", process)
+    except RuntimeError:
+        process.kill()
+        raise
 
 
 def test_a_select_is_answered_with_the_right_rows(served: Served) -> None:

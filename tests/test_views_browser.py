@@ -113,7 +113,7 @@ def test_the_csv_download_holds_the_rows(browser: object, base_url: str, downloa
     browser.get(base_url + "/views/obligations-overdue")
     browser.find_element(By.LINK_TEXT, "Download CSV").click()
     saved = downloads / "obligations-overdue.csv"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # polled: a loaded box may be slow to save
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     lines = saved.read_text(encoding="utf-8").strip().splitlines()

@@ -1,0 +1,37 @@
+"""Waiting for a server process that a test started: poll until it answers, within a generous deadline.
+
+A loaded 2-core CI box can take tens of seconds to start a server and seconds to answer its first
+request, so one slow answer (a read timeout) is a reason to ask again, never a failure; only the
+overall deadline, or the process exiting, ends the wait.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import requests
+
+DEADLINE = 120.0  # seconds for a server to start answering
+ASK_TIMEOUT = 10.0  # seconds one readiness request may take before it is asked again
+
+
+def wait_until_ready(url: str, process: subprocess.Popen | None = None, *, within: float = DEADLINE,
+                     status: int | None = 200) -> None:
+    """Return once GET `url` answers with `status` (any answer when None); raise RuntimeError when
+    `process` exits first (with its stderr, when piped) or nothing answered within `within` s."""
+    deadline = time.monotonic() + within
+    while True:
+        if process is not None and process.poll() is not None:
+            said = process.stderr.read().decode(errors="replace")[-2000:] if process.stderr else ""
+            raise RuntimeError(f"{process.args} exited with {process.returncode} before {url} "
+                               f"answered: {said}")
+        try:
+            answer = requests.get(url, timeout=ASK_TIMEOUT)
+            if status is None or answer.status_code == status:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {within:.0f} s")
+        time.sleep(0.1)
