@@ -125,7 +125,7 @@ def runner() -> ComgraphRunner:
 #: is slow is slow as a whole. Re-measure with `pytest --durations=0` when a test grows.
 KINDS: dict[str, dict[str, str | set[str]]] = {
     # server processes
-    "test_sparql_serve": {"serve": "*"},  # comgraph serve under gunicorn and granian; gunicorn
+    "test_sparql_serve": {"serve": "*"},  # comgraph serve under gunicorn as a real process
     "test_disk_stress": {"serve": "*"},  # comgraph serve on disk under writers and readers
     "test_serve_token": {"serve": {
         "test_the_token_is_refused_on_the_command_line_and_nothing_is_served",
