@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["STORE"].limit_query_memory(int(app.config["SPARQL_QUERY_MEMORY"]))
 
     from comgraph.app import (
+        catalog,
         checklist,
         dashboards,
         editor,
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
+    app.register_blueprint(catalog.bp)
     app.register_blueprint(openapi.bp)
     app.wsgi_app = BodyOfUnknownLength(app, app.wsgi_app)  # type: ignore[method-assign]
     return app
