@@ -1,11 +1,13 @@
 """``comgraph link catalog``: link a catalogue's datasets to the governance graph's assets and
 their owners to its stakeholders, and report where the two disagree.
 
-Matching is by identifier first (a catalogue identifier that is the asset's IRI, or one the asset
-already records with ``dct:identifier``, ``owl:sameAs`` or ``rdfs:seeAlso``: a catalogue that
-harvested ``comgraph export dcat`` keeps the IRI as ``dct:identifier``), then by exact normalised
-name (Unicode NFC, case, spacing, ``-`` and ``_`` do not count; nothing fuzzier). A name that
-fits two assets links neither. Every link says how it was made.
+Matching is by identifier first: a catalogue identifier that is the asset's IRI, or one the asset
+already records with ``dct:identifier`` or ``owl:sameAs`` (a catalogue that harvested ``comgraph
+export dcat`` keeps the IRI as ``dct:identifier``; an earlier link by identifier is an
+``owl:sameAs``; an earlier link by name, an ``rdfs:seeAlso``, is no identifier, so it is matched
+by name again and a rerun writes the same links). Then by exact normalised name (Unicode NFC;
+case, spacing, ``-`` and ``_`` do not count; nothing fuzzier). A name that fits two assets links
+neither. Every link says how it was made.
 
 The report, as of a date, has three kinds of mismatch:
 
@@ -57,8 +59,7 @@ SELECT DISTINCT ?asset ?label ?title ?identifier WHERE {
   ?asset a ?class .
   OPTIONAL { ?asset rdfs:label ?label }
   OPTIONAL { ?asset dct:title ?title }
-  OPTIONAL { { ?asset dct:identifier ?identifier } UNION { ?asset owl:sameAs ?identifier }
-             UNION { ?asset rdfs:seeAlso ?identifier } }
+  OPTIONAL { { ?asset dct:identifier ?identifier } UNION { ?asset owl:sameAs ?identifier } }
 }
 """
 _OWNERS = """
@@ -81,7 +82,7 @@ SELECT DISTINCT ?party ?name ?identifier WHERE {
                   org:OrganizationalUnit foaf:Agent }
   ?party a ?class .
   { ?party rdfs:label ?name } UNION { ?party foaf:name ?name }
-  OPTIONAL { { ?party owl:sameAs ?identifier } UNION { ?party rdfs:seeAlso ?identifier } }
+  OPTIONAL { ?party owl:sameAs ?identifier }
 }
 """
 #: Parties with a role in a relationship on ?as_of: members, the client, holders of a role, and
@@ -292,12 +293,12 @@ def _match(entry: CatalogEntry, by_identifier: dict[str, Asset], by_name: dict[s
 
 # -- writing the links ----------------------------------------------------------------------------
 
-_IRI_SAFE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
+_IRI_SAFE = re.compile(r"^(https?|urn):[^\s<>\"{}|\\^`]+$")
 
 
 def entry_node(identifier: str) -> ox.NamedNode:
-    """The catalogue entry as an IRI: its own when it is one (a DCAT IRI, a DataHub URN), else a
-    URN made from it (an OpenMetadata fully qualified name, a team name)."""
+    """The catalogue entry as an IRI: its own when it is an http(s) IRI or a URN (a DCAT dataset, a
+    DataHub URN), else a URN made from it (an OpenMetadata fully qualified name, ``team:name``)."""
     if _IRI_SAFE.match(identifier):
         try:
             return ox.NamedNode(identifier)

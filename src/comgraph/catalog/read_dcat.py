@@ -75,7 +75,7 @@ def read_dcat(source: str) -> Catalogue:
     except ValueError as exc:
         raise CatalogReadError(source, str(exc)) from None
     store = ox.Store()
-    _parse(store, path.read_bytes(), fmt, source)
+    _parse(store, path.read_bytes(), fmt, source, base=path.resolve().as_uri())
     return Catalogue("dcat", source, _entries(store, source), [source])
 
 

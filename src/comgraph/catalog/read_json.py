@@ -57,6 +57,8 @@ def looks_like_datahub(data: Any) -> bool:
 
 
 def looks_like_openmetadata(data: Any) -> bool:
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        return True  # the API's list envelope ({"data": [...], "paging": {...}})
     tables = data.get("data") if isinstance(data, dict) and "data" in data else data
     tables = tables if isinstance(tables, list) else [tables]
     return any(isinstance(t, dict) and "fullyQualifiedName" in t for t in tables)
