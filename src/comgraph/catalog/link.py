@@ -40,12 +40,8 @@ from comgraph.namespaces import PREFIXES
 from comgraph.store import Store
 
 LINK_VOCAB = "https://w3id.org/comgraph/vocab/catalog-link/"
-METHODS = {
-    "identifier": ("Matched by identifier", "The catalogue entry carries an identifier the governance "
-                   "graph records for the resource."),
-    "exact-name": ("Matched by exact name", "The catalogue entry's name equals the resource's name once "
-                   "case, spacing, hyphens and underscores are set aside; no other similarity counts."),
-}
+#: How a link was made: the concepts of ``ontology/vocab/catalog-link.ttl``.
+METHODS = ("identifier", "exact-name")
 MISMATCH_KINDS = ("owner-disagrees", "not-in-catalogue", "owner-without-role")
 XSD_DATE = ox.NamedNode(PREFIXES["xsd"] + "date")
 
@@ -311,12 +307,14 @@ def link_triples(report: LinkReport, builder) -> None:
     """Add the report's links to ``builder`` (an importers GraphBuilder)."""
     t = lambda p: ox.NamedNode(PREFIXES[p.split(":")[0]] + p.split(":")[1])  # noqa: E731
     date = ox.Literal(report.as_of, datatype=XSD_DATE)
-    for method, (label, definition) in METHODS.items():
-        concept = ox.NamedNode(LINK_VOCAB + method)
-        builder.add(concept, t("rdf:type"), t("dcat:Role"))
-        builder.add(concept, t("rdf:type"), t("skos:Concept"))
-        builder.add(concept, t("skos:prefLabel"), ox.Literal(label, language="en"))
-        builder.add(concept, t("skos:definition"), ox.Literal(definition, language="en"))
+    # The link methods' own description goes with the links, so a store without comgraph's
+    # vocabularies still names them (the catalog-links view shows the label).
+    from comgraph.paths import ontology_dir
+
+    methods = ontology_dir() / "vocab" / "catalog-link.ttl"
+    for triple in ox.parse(path=str(methods), format=ox.RdfFormat.TURTLE):
+        if triple.subject.value.startswith(LINK_VOCAB):
+            builder.add(triple.subject, triple.predicate, triple.object)
     for link in report.links:
         resource, entry = ox.NamedNode(link.resource), entry_node(link.entry)
         digest = hashlib.md5(f"{link.resource} {link.entry}".encode()).hexdigest()[:16]
