@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["STORE"].limit_query_memory(int(app.config["SPARQL_QUERY_MEMORY"]))
 
     from comgraph.app import (
+        catalog,
         checklist,
         dashboards,
         editor,
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboards.bp)
     app.register_blueprint(resources.bp)
     app.register_blueprint(checklist.bp)
+    app.register_blueprint(catalog.bp)
     app.register_blueprint(openapi.bp)
     # The one WSGI middleware, installed here and nowhere else: a chunked body is read whole,
     # so the body cap refuses it instead of cutting it (see BodyOfUnknownLength).

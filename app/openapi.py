@@ -2,7 +2,8 @@
 
 What it describes: the view catalogue and each named query's JSON twin (``/views.json``,
 ``/views/NAME.json``), validation (``POST /validate``, ``/validation.json``), the checklist
-assessment (``/checklist.json``) and health (``/healthz``, ``/readyz``). The SPARQL endpoint and
+assessment (``/checklist.json``), the DCAT-AP catalogue (``/catalog`` and its ``.ttl``, ``.jsonld``
+and ``.rdf`` twins) and health (``/healthz``, ``/readyz``). The SPARQL endpoint and
 the Graph Store (``/sparql``, ``/data``) follow the W3C protocols and their service description;
 they are not repeated here.
 
@@ -14,8 +15,8 @@ and defaults, and a result schema whose columns are the query's documented colum
 Each part of the document is written by a *describer*, keyed by the blueprint whose routes it
 describes (:data:`DESCRIBERS`). A describer runs only when its blueprint is registered on the
 app, so the document never promises a route the app does not serve. To describe a new
-blueprint (the catalog, when it exists), write ``_describe_catalog(spec, app)`` and add
-``"catalog": _describe_catalog`` to :data:`DESCRIBERS`.
+blueprint, write ``_describe_NAME(spec, app)`` and add it to :data:`DESCRIBERS`, as the catalog
+(``/catalog`` and its ``.ttl``/``.jsonld``/``.rdf`` twins) is.
 
 apispec assembles the document (components, ``$ref`` resolution, duplicate checks); the
 schemas themselves are JSON Schema written against what the renderers emit, and
@@ -361,6 +362,32 @@ def _describe_health(spec: APISpec, app: Flask) -> None:
     }})
 
 
+# -- catalog ----------------------------------------------------------------------------------
+
+
+def _describe_catalog(spec: APISpec, app: Flask) -> None:
+    rdf = {"text/turtle": {"schema": {"type": "string"}},
+           "application/ld+json": {"schema": {"type": ["object", "array"]}},
+           "application/rdf+xml": {"schema": {"type": "string"}}}
+    spec.tag({"name": "catalog", "description": "The governance resources as a DCAT-AP 3 catalogue"})
+    spec.path(path="/catalog", operations={"get": {
+        "summary": "The DCAT-AP 3 catalogue, by content negotiation", "operationId": "catalog",
+        "tags": ["catalog"],
+        "description": "Turtle, JSON-LD or RDF/XML by the Accept header; an HTML page otherwise.",
+        "parameters": ["as_of"],
+        "responses": {"200": {"description": "The catalogue", "content": {
+            "text/html": {"schema": {"type": "string"}}, **rdf}}, "400": "PlainError", "503": "PlainError"},
+    }})
+    for extension, media_type in (("ttl", "text/turtle"), ("jsonld", "application/ld+json"),
+                                  ("rdf", "application/rdf+xml")):
+        spec.path(path=f"/catalog.{extension}", operations={"get": {
+            "summary": f"The DCAT-AP 3 catalogue as {media_type}", "operationId": f"catalog-{extension}",
+            "tags": ["catalog"], "parameters": ["as_of"],
+            "responses": {"200": {"description": "The catalogue", "content": {media_type: rdf[media_type]}},
+                          "400": "PlainError", "503": "PlainError"},
+        }})
+
+
 #: Which blueprint each part of the document describes; a part is written only when the app
 #: registers that blueprint. The extension point for new JSON routes (see the module docstring).
 DESCRIBERS: dict[str, Callable[[APISpec, Flask], None]] = {
@@ -368,4 +395,5 @@ DESCRIBERS: dict[str, Callable[[APISpec, Flask], None]] = {
     "validation": _describe_validation,
     "checklist": _describe_checklist,
     "ops": _describe_health,
+    "catalog": _describe_catalog,
 }

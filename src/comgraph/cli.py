@@ -15,6 +15,7 @@ import click
 import pyoxigraph as ox
 
 from comgraph import __version__
+from comgraph.catalog import export_group, link_group
 from comgraph.diff.command import diff as diff_command
 from comgraph.importers import import_group
 from comgraph.output import RESULT_FORMATS, write_table
@@ -569,6 +570,8 @@ def docs_command(out_dir: str) -> None:
 
 main.add_command(diff_command)
 main.add_command(import_group)
+for catalog_group in (export_group, link_group):
+    main.add_command(catalog_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
