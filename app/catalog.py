@@ -14,19 +14,19 @@ import datetime as dt
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.dashboards import as_of_arg
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from comgraph.app.named_queries import as_of_arg
+from comgraph.app.twins import twin_format
+from flask import Blueprint, Response, abort, render_template, url_for
 
 from comgraph.asof import AsOfError
 from comgraph.catalog.export_dcat import CATALOG_FORMATS, Catalog, build_catalog
-from comgraph.store import StoreError
 
 bp = Blueprint("catalog", __name__)
 
 #: URL extension -> export format.
 EXTENSIONS = {"ttl": "turtle", "jsonld": "jsonld", "rdf": "rdfxml"}
-_BY_MEDIA_TYPE = {CATALOG_FORMATS[f][1]: f for f in CATALOG_FORMATS}
-_ACCEPTABLE = ["text/html", *_BY_MEDIA_TYPE]
+#: Media type -> export format (or "html", the page), the page first: a browser gets the page.
+_OFFERED = {"text/html": "html", **{CATALOG_FORMATS[f][1]: f for f in CATALOG_FORMATS}}
 
 _ENTRIES = """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -53,10 +53,8 @@ def _catalog() -> Catalog:
     try:
         return build_catalog(get_store(), as_of=dt.date.fromisoformat(as_of) if as_of else None,
                              homepage=url_for("catalog.page", _external=True))
-    except AsOfError as exc:
+    except AsOfError as exc:  # a store error is answered by the error table, comgraph.app.errors
         abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
-    except StoreError as exc:
-        abort(Response(f"{exc}\n", status=503, mimetype="text/plain"))
 
 
 def _rdf(fmt: str) -> Response:
@@ -67,9 +65,9 @@ def _rdf(fmt: str) -> Response:
 
 @bp.get("/catalog")
 def page() -> Response | str:
-    best = request.accept_mimetypes.best_match(_ACCEPTABLE, default="text/html")
-    if best in _BY_MEDIA_TYPE:
-        return _rdf(_BY_MEDIA_TYPE[best])
+    fmt = twin_format(None, _OFFERED)
+    if fmt != "html":
+        return _rdf(fmt)
     catalog = _catalog()
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in catalog.triples)
