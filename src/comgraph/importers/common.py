@@ -169,6 +169,13 @@ class Scheme:
     def expected(self) -> str:
         return ", ".join(self.labels)
 
+    def read(self, value: object, where: object, problems: Problems, what: str) -> ox.NamedNode | None:
+        """The concept a cell names, or None with a problem at ``where`` saying what was expected."""
+        found = self.find(str(value))
+        if found is None:
+            problems.add(where, f"unknown {what} {clean(value)!r}: expected one of {self.expected()}")
+        return found
+
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Scheme]:

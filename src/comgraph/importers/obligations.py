@@ -241,19 +241,13 @@ def read_obligations(table: Table, store: Store | None,
                 problems.add(ref("due"), f"{clean(due)!r} is not a due date: expected {EXPECTED_DUE}")
         status = get("status")
         if not is_blank(status):
-            found = statuses.find(str(status))
-            if found is None:
-                problems.add(ref("status"), f"unknown status {clean(status)!r}: expected one of "
-                             f"{statuses.expected()}")
-            else:
+            found = statuses.read(status, ref("status"), problems, "status")
+            if found is not None:
                 builder.add(node, term("cg:status"), found)
         process = get("process")
         if not is_blank(process):
-            found = processes.find(str(process))
-            if found is None:
-                problems.add(ref("process"), f"unknown process {clean(process)!r}: expected one of "
-                             f"{processes.expected()}")
-            else:
+            found = processes.read(process, ref("process"), problems, "process")
+            if found is not None:
                 builder.add(node, term("cg:process"), found)
         metric, target = get("metric"), get("target")
         if is_blank(metric) != is_blank(target):

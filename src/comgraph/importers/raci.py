@@ -171,24 +171,18 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
         n_resp += 1
         process_value = cell(values, columns.get("process"))
         if not is_blank(process_value):
-            process = processes.find(str(process_value))
-            if process is None:
-                problems.add(table.cell(number, columns["process"]),
-                             f"unknown process {clean(process_value)!r}: expected one of "
-                             f"{processes.expected()}")
-            else:
+            process = processes.read(process_value, table.cell(number, columns["process"]), problems,
+                                     "process")
+            if process is not None:
                 builder.add(resp, term("cg:process"), process)
         description = cell(values, columns.get("description"))
         if not is_blank(description):
             builder.literal(resp, "skos:definition", clean(description))
         frequency_value = cell(values, columns.get("frequency"))
         if not is_blank(frequency_value):
-            frequency = frequencies.find(str(frequency_value))
-            if frequency is None:
-                problems.add(table.cell(number, columns["frequency"]),
-                             f"unknown frequency {clean(frequency_value)!r}: expected one of "
-                             f"{frequencies.expected()}")
-            else:
+            frequency = frequencies.read(frequency_value, table.cell(number, columns["frequency"]),
+                                         problems, "frequency")
+            if frequency is not None:
                 builder.types(resp, "cg:RecurringResponsibility")
                 builder.add(resp, term("cg:frequency"), frequency)
         for col, _text in parties:
