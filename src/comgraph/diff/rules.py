@@ -407,25 +407,35 @@ def _roles(sides: Sides, spells: list[Spell]) -> str:
     return _names(sides, spells).lower() if spells else "nothing"
 
 
-def _membership_headline(sides: Sides, key, old_now, new_now, since) -> str:
-    member, where = sides.label(key[0]), sides.label(key[1])
-    if not old_now:
-        return f"{member} joined {where} as {_roles(sides, new_now)}{_from(_earliest_start(new_now))}"
-    if not new_now:
-        return f"{member} left {where} (was {_roles(sides, old_now)})"
-    return f"{member} in {where}: now {_roles(sides, new_now)} (was {_roles(sides, old_now)}){_from(since)}"
+def _joining(describe, preposition: str):
+    """The headline and spell sentences of a membership-like timeline: somebody joins, leaves or
+    changes the part they play in something, the part being phrased by ``describe``."""
+
+    def headline(sides: Sides, key, old_now, new_now, since) -> str:
+        who, where = sides.label(key[0]), sides.label(key[1])
+        if not old_now:
+            return f"{who} joined {where} as {describe(sides, new_now)}{_from(_earliest_start(new_now))}"
+        if not new_now:
+            return f"{who} left {where} (was {describe(sides, old_now)})"
+        return (f"{who} {preposition} {where}: now {describe(sides, new_now)} "
+                f"(was {describe(sides, old_now)}){_from(since)}")
+
+    def spell_text(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
+        spell = new or old
+        assert spell is not None
+        what = (f"{sides.label(key[0])} {preposition} {sides.label(key[1])} as "
+                f"{describe(sides, [spell])}")
+        if old and new:
+            return f"{what}: {period_change(old, new)}"
+        if new:
+            return f"{what}: membership added, {period(new)}"
+        assert old is not None
+        return f"{what}: membership removed ({period(old)})"
+
+    return headline, spell_text
 
 
-def _membership_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
-    spell = new or old
-    assert spell is not None
-    what = f"{sides.label(key[0])} in {sides.label(key[1])} as {sides.label(spell.value[0]).lower()}"
-    if old and new:
-        return f"{what}: {period_change(old, new)}"
-    if new:
-        return f"{what}: membership added, {period(new)}"
-    assert old is not None
-    return f"{what}: membership removed ({period(old)})"
+_membership_headline, _membership_spell = _joining(_roles, "in")
 
 
 def _relationship_membership_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
@@ -451,25 +461,7 @@ def _seats(sides: Sides, spells: list[Spell]) -> str:
     return " and ".join(seats) if seats else "nothing"
 
 
-def _team_headline(sides: Sides, key, old_now, new_now, since) -> str:
-    person, team = sides.label(key[0]), sides.label(key[1])
-    if not old_now:
-        return f"{person} joined {team} as {_seats(sides, new_now)}{_from(_earliest_start(new_now))}"
-    if not new_now:
-        return f"{person} left {team} (was {_seats(sides, old_now)})"
-    return f"{person} on {team}: now {_seats(sides, new_now)} (was {_seats(sides, old_now)}){_from(since)}"
-
-
-def _team_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
-    spell = new or old
-    assert spell is not None
-    what = f"{sides.label(key[0])} on {sides.label(key[1])} as {_seats(sides, [spell])}"
-    if old and new:
-        return f"{what}: {period_change(old, new)}"
-    if new:
-        return f"{what}: membership added, {period(new)}"
-    assert old is not None
-    return f"{what}: membership removed ({period(old)})"
+_team_headline, _team_spell = _joining(_seats, "on")
 
 
 def _team_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
