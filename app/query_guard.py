@@ -43,6 +43,8 @@ def check_request(sparql: str, *, update: bool, known_graphs: Callable[[], set[s
         outline = pool().outline(decode_codepoints(sparql), update=update, deadline=deadline,
                                  base=base_iri)
     except ParseRefused as refused:
+        if refused.kind == "unavailable":
+            raise ProtocolError(503, f"the {kind} could not be checked: {refused.message}") from None
         if refused.kind == "syntax":
             raise ProtocolError(400, f"malformed {kind}: {refused.message}") from None
         if refused.kind == "time":

@@ -278,3 +278,20 @@ def test_an_escape_of_no_character_is_a_400_that_says_where(service, store: Stor
     answer = client.get("/sparql", query_string={"query": f'ASK {{ FILTER("{escape}" != "") }}'})
     assert answer.status_code == 400
     assert "line 1, column 15" in answer.text and escape in answer.text
+
+
+def test_a_parser_that_cannot_start_is_the_servers_fault_a_503(monkeypatch) -> None:
+    from comgraph import sparql_parse
+    from comgraph.store import open_store
+
+    def cannot_start(self) -> None:
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(sparql_parse, "_POOL", sparql_parse.ParserPool(1))
+    monkeypatch.setattr(sparql_parse._Helper, "__init__", cannot_start)
+    client = create_app({"STORE": open_store("oxigraph:"), "TESTING": True}).test_client()
+    answer = client.get("/sparql", query_string={"query": f"SELECT * FROM <{EX}g> {{ ?s ?p ?o }}"})
+    assert answer.status_code == 503, answer.text
+    assert "could not be checked: no parser process could be started: no processes left" in answer.text
+    # a query that needs no parse is still answered
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).status_code == 200

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -47,7 +48,8 @@ _STACK_BYTES = 512 << 20
 
 class ParseRefused(Exception):
     """The operation could not be parsed (``kind`` "syntax"), is nested too deeply ("depth"),
-    or was not parsed before the deadline ("time")."""
+    was not parsed before the deadline ("time"), or no parser could be started ("unavailable":
+    the server's fault, not the operation's)."""
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -179,8 +181,6 @@ class _Helper:
 
     def ask(self, job: dict[str, Any], deadline: float) -> dict[str, Any] | None:
         """The answer, or None when the deadline passed first (the helper is then killed)."""
-        import select
-
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps(job) + "\n")
         self.process.stdin.flush()
@@ -259,7 +259,7 @@ class ParserPool:
             return _Helper()
         except OSError as exc:
             self._release(None)
-            raise ParseRefused("syntax", f"no parser process could be started: {exc}") from None
+            raise ParseRefused("unavailable", f"no parser process could be started: {exc}") from None
 
     def _release(self, helper: _Helper | None) -> None:
         with self._lock:
