@@ -12,61 +12,22 @@ where it is (``file:line:col``, a JSON path, a page's URL) and writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from comgraph.store import DEFAULT_STORE_URL, LoadError, Store, StoreError, open_store
+from comgraph.cli_common import Fail, data_options, open_with_data, parse_date
+from comgraph.store import DEFAULT_STORE_URL, StoreError
 
-
-class CatalogProblem(click.ClickException):
-    """Printed as 'comgraph: message', exit code 2 (as comgraph.cli.Fail)."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(f"comgraph: {self.format_message()}", err=True)
+CatalogProblem = Fail  # what the catalogue commands raise: "comgraph: message", exit code 2
 
 
 def _store_options(f):
     f = click.option("--as-of", "as_of", metavar="DATE",
                      help="The date owners and RACI roles are current on (default: the data's "
                           "cg:asOfDate, else today).")(f)
-    f = click.option("--demo", is_flag=True, help="Load the demo relationship first.")(f)
-    f = click.option("--data", "data", multiple=True, metavar="PATH",
-                     help="Load these files or folders first (into the in-memory store).")(f)
-    f = click.option("--store", "store_url", envvar="COMGRAPH_STORE", default=DEFAULT_STORE_URL,
-                     metavar="URL", help="The governance graph: oxigraph:///path or sparql+http://host/query.")(f)
-    return f
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD", param_hint="--as-of") from None
-
-
-def _open(store_url: str, data: tuple[str, ...], demo: bool) -> Store:
-    from comgraph.paths import demo_dir
-    from comgraph.sources import expand_data_paths
-
-    try:
-        store = open_store(store_url)
-    except StoreError as exc:
-        raise CatalogProblem(str(exc)) from None
-    paths = expand_data_paths([*data, *([str(demo_dir())] if demo else [])])
-    if paths:
-        try:
-            store.load(paths)
-        except (LoadError, ValueError) as exc:
-            store.close()
-            raise CatalogProblem(str(exc)) from None
-    return store
+    return data_options(f)
 
 
 def _write(payload: bytes, output: str | None) -> None:
@@ -98,8 +59,8 @@ def dcat_command(fmt: str, output: str | None, license_iri: str | None, homepage
     from comgraph.asof import AsOfError
     from comgraph.catalog.export_dcat import build_catalog
 
-    when = _date(as_of)
-    store = _open(store_url, data, demo)
+    when = parse_date(as_of, "--as-of")
+    store = open_with_data(store_url, data, demo)
     try:
         catalog = build_catalog(store, as_of=when, homepage=homepage, license=license_iri)
     except (AsOfError, StoreError, ValueError) as exc:
@@ -158,13 +119,13 @@ def catalog_command(source: str, source_format: str, fmt: str, output: str | Non
     from comgraph.catalog.link import Governance, link_catalogue, link_triples, render_markdown, render_text
     from comgraph.importers.common import GraphBuilder, slug, write_output
 
-    when = _date(as_of)
+    when = parse_date(as_of, "--as-of")
     catalogue = None
     try:
         catalogue = read_catalogue(source, source_format)
     except CatalogReadError as exc:
         raise CatalogProblem(f"{exc}\nnothing was linked or written") from None
-    store = _open(store_url, data, demo)
+    store = open_with_data(store_url, data, demo)
     summary = error = None
     try:
         date, _ = effective_as_of(store, when)

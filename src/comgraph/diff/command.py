@@ -26,7 +26,7 @@ def diff(old: str, new: str, out_format: str, output: str | None) -> None:
     """
     from pathlib import Path
 
-    from comgraph.cli import Fail
+    from comgraph.cli_common import Fail
     from comgraph.diff import SideError, diff_sides
     from comgraph.diff.render import render
 

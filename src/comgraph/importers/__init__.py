@@ -11,20 +11,13 @@ with ``-o``; bad input exits 2 and changes nothing.
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 import click
 
+from comgraph.cli_common import Fail, parse_date
 from comgraph.store import DEFAULT_STORE_URL, Store, StoreError, open_store
 
-
-class ImportProblem(click.ClickException):
-    """Printed as 'comgraph: message', exit code 2 (as comgraph.cli.Fail)."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:
-        click.echo(f"comgraph: {self.format_message()}", err=True)
+ImportProblem = Fail  # what the import commands raise: "comgraph: message", exit code 2
 
 
 def _options(f):
@@ -47,13 +40,6 @@ def _start_option(f):
                              "relationship's start date).")(f)
 
 
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD", param_hint="--start") from None
 
 
 def _open(store_url: str, output: str | None) -> Store | None:
@@ -112,7 +98,7 @@ def raci_command(file: str, sheet: str | None, start: str | None, relationship: 
     from comgraph.importers.common import read_table
     from comgraph.importers.raci import read_raci
 
-    when = _date(start)
+    when = parse_date(start, "--start")
 
     def read(store):
         result = read_raci(read_table(file, sheet), store, relationship, when)

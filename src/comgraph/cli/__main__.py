@@ -1,0 +1,5 @@
+"""``python -m comgraph.cli``."""
+
+from comgraph.cli import main
+
+main()
