@@ -163,7 +163,8 @@ store.dump(sys.argv[2], format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGrap
 IN_MEMORY = """
 import shutil, sys, time
 from datetime import date
-from comgraph.importers.common import read_table, write_output
+from comgraph.importers.tables import read_table
+from comgraph.importers.writing import write_output
 from comgraph.store.oxigraph import OxigraphStore
 kind, sheet, edited, work = sys.argv[1:5]
 if kind == "raci":

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from comgraph.importers.common import read_table, write_output
 from comgraph.importers.raci import read_raci
+from comgraph.importers.tables import read_table
+from comgraph.importers.writing import write_output
 from comgraph.store.oxigraph import OxigraphStore
 
 ROWS = 10_000

@@ -117,7 +117,8 @@ def catalog_command(source: str, source_format: str, fmt: str, output: str | Non
     from comgraph.asof import AsOfError, effective_as_of
     from comgraph.catalog.entries import CatalogReadError
     from comgraph.catalog.link import Governance, link_catalogue, link_triples, render_markdown, render_text
-    from comgraph.importers.common import GraphBuilder, slug, write_output
+    from comgraph.importers.common import slug
+    from comgraph.importers.writing import GraphBuilder, write_output
 
     when = parse_date(as_of, "--as-of")
     catalogue = None

@@ -57,7 +57,8 @@ def _open(store_url: str, output: str | None) -> Store | None:
 def _run(store_url: str, output: str | None, quiet: bool, read) -> None:
     """Open the store, read the input (all problems at once), then write: all or nothing."""
     # Imported here so that other comgraph commands do not pay for openpyxl at start-up.
-    from comgraph.importers.common import ImportFailed, write_output
+    from comgraph.importers.problems import ImportFailed
+    from comgraph.importers.writing import write_output
 
     store = _open(store_url, output)
     error = summary = None
@@ -95,8 +96,8 @@ def import_group() -> None:
 def raci_command(file: str, sheet: str | None, start: str | None, relationship: str | None, store_url: str,
                  output: str | None, quiet: bool) -> None:
     """Import a RACI matrix: one row per responsibility, one column per party."""
-    from comgraph.importers.common import read_table
     from comgraph.importers.raci import read_raci
+    from comgraph.importers.tables import read_table
 
     when = parse_date(start, "--start")
 
@@ -115,8 +116,8 @@ def obligations_command(file: str, sheet: str | None, relationship: str | None, 
                         output: str | None, quiet: bool) -> None:
     """Import an obligation register: id, obligor, obligee, description, due, metric, target,
     consequence, status."""
-    from comgraph.importers.common import read_table
     from comgraph.importers.obligations import read_obligations
+    from comgraph.importers.tables import read_table
 
     def read(store):
         result = read_obligations(read_table(file, sheet), store, relationship)

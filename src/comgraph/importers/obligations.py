@@ -19,30 +19,17 @@ from pathlib import Path
 import pyoxigraph as ox
 from dateutil.relativedelta import relativedelta
 
-from comgraph.importers.common import (
-    CG,
-    GraphBuilder,
+from comgraph.importers.common import CG, clean, match_key, mint, slug, term, vocabulary
+from comgraph.importers.parties import (
     Parties,
-    Problems,
-    Table,
-    as_date,
-    as_text,
-    clean,
-    decimal,
-    import_graph,
     imported_from,
-    is_blank,
-    match_key,
-    mint,
     new_relationship,
     pick_relationship,
-    progress_rows,
     relationship_dates,
-    row_ref,
-    slug,
-    term,
-    vocabulary,
 )
+from comgraph.importers.problems import Problems, row_ref
+from comgraph.importers.tables import Table, as_date, as_text, is_blank, progress_rows
+from comgraph.importers.writing import GraphBuilder, decimal, import_graph
 from comgraph.store import Store
 
 COLUMNS = {

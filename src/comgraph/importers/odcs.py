@@ -22,22 +22,16 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from comgraph.importers.common import (
-    GraphBuilder,
-    ImportFailed,
+from comgraph.importers.common import clean, mint, term
+from comgraph.importers.parties import (
     Parties,
-    Problem,
-    Problems,
-    clean,
-    decimal,
-    import_graph,
     imported_from,
-    mint,
     new_relationship,
     pick_relationship,
     relationship_dates,
-    term,
 )
+from comgraph.importers.problems import ImportFailed, Problem, Problems
+from comgraph.importers.writing import GraphBuilder, decimal, import_graph
 from comgraph.store import Store
 
 #: Data QoS properties (ODCS's list, with its two-letter synonyms) and which way is good.

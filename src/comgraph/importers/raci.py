@@ -18,28 +18,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from comgraph.importers.common import (
-    CellRef,
-    GraphBuilder,
+from comgraph.importers.common import clean, match_key, mint, slug, term, vocabulary
+from comgraph.importers.parties import (
     Parties,
-    Problems,
-    Table,
-    as_text,
-    clean,
-    import_graph,
     imported_from,
-    is_blank,
-    match_key,
-    mint,
     new_relationship,
     pick_relationship,
-    progress_rows,
     relationship_dates,
-    row_ref,
-    slug,
-    term,
-    vocabulary,
 )
+from comgraph.importers.problems import CellRef, Problems, row_ref
+from comgraph.importers.tables import Table, as_text, is_blank, progress_rows
+from comgraph.importers.writing import GraphBuilder, import_graph
 from comgraph.store import Store
 
 _KNOWN_COLUMNS = {"responsibility", "process", "description", "frequency"}
