@@ -11,8 +11,9 @@ from __future__ import annotations
 from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 
+from comgraph.diff.facts import Sides
 from comgraph.diff.model import Change, Diff
-from comgraph.diff.rules import Sides, explain
+from comgraph.diff.rules import explain
 from comgraph.diff.sides import SideError, read_side
 
 __all__ = ["Change", "Diff", "SideError", "compare", "diff_sides"]
