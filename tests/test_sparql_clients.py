@@ -168,7 +168,8 @@ def test_timed_queries_see_writes_made_after_them(store: Store) -> None:
 
 
 def test_a_one_pattern_select_streams_here_and_is_stopped_between_rows() -> None:
-    from comgraph.store.streaming import StreamedSolutions, streams_row_by_row
+    from comgraph.sparql_text import is_one_pattern_select as streams_row_by_row
+    from comgraph.store.streaming import StreamedSolutions
 
     assert streams_row_by_row(f"SELECT ?p ?o WHERE {{ <{EX}s1> ?p ?o }}")
     assert streams_row_by_row(f"PREFIX ex: <{EX}> SELECT * {{ ?s ex:p1 \"8\" . }} LIMIT 3")

@@ -206,3 +206,64 @@ def where_group_start(sparql: str) -> int | None:
     if first_open is not None and first_form != "CONSTRUCT":
         return first_open
     return None
+
+
+def split_prologue(sparql: str) -> tuple[dict[str, str], str]:
+    """The ``PREFIX`` declarations at the head of a query (prefix → namespace) and the text
+    after them. Comments between declarations are skipped; a ``BASE`` ends the prologue."""
+    prefixes: dict[str, str] = {}
+    position = 0
+    tokens = [m for m in TOKEN.finditer(sparql) if m.lastgroup != "comment"]
+    i = 0
+    while i + 2 < len(tokens) and tokens[i].lastgroup == "word" and tokens[i].group().upper() == "PREFIX":
+        name, iri = tokens[i + 1], tokens[i + 2]
+        # The empty prefix ":" lexes as "other".
+        if (not name.group().endswith(":") or name.lastgroup not in ("pname", "other")
+                or iri.lastgroup != "iri"):
+            break
+        prefixes[name.group()[:-1]] = iri.group()[1:-1]
+        position = iri.end()
+        i += 3
+    return prefixes, sparql[position:].lstrip()
+
+
+def substitute_variables(sparql: str, values: dict[str, str]) -> str:
+    """``sparql`` with each variable named in ``values`` (``$this`` or ``?this`` for "this")
+    replaced by the given text; variables inside strings, IRIs and comments are never touched."""
+    parts: list[str] = []
+    last = 0
+    for match in TOKEN.finditer(sparql):
+        if match.lastgroup == "var" and match.group()[1:] in values:
+            parts += [sparql[last:match.start()], values[match.group()[1:]]]
+            last = match.end()
+    return "".join(parts) + sparql[last:]
+
+
+#: A SELECT of one triple pattern (prologue, projection, one pattern, optional LIMIT).
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_PNAME = r"(?:[A-Za-z][\w-]*)?:(?:[\w-]+(?:\.[\w-]+)*)?"
+_VAR = r"[?$][A-Za-z_][A-Za-z0-9_]*"
+_LITERAL = (r"(?:\"(?:[^\"\\\n\r]|\\[tbnrf\"'\\])*\"|'(?:[^'\\\n\r]|\\[tbnrf\"'\\])*')"
+            rf"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:{_IRI}|{_PNAME}))?|[+-]?\d+(?:\.\d+)?")
+_ONE_PATTERN_SELECT = re.compile(
+    rf"""\s*(?:(?:PREFIX\s+(?:[A-Za-z][\w-]*)?:\s*{_IRI}|BASE\s+{_IRI})\s*)*
+    SELECT\s+(?:\*|(?:{_VAR}\s*)+)\s*(?:WHERE\s*)?
+    \{{\s*(?P<s>{_IRI}|{_VAR}|{_PNAME})\s+(?P<p>{_IRI}|{_VAR}|{_PNAME}|a)
+    \s+(?P<o>{_IRI}|{_VAR}|{_PNAME}|{_LITERAL})\s*\.?\s*\}}
+    \s*(?:LIMIT\s+\d+\s*)?""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@memo_short_texts
+def is_one_pattern_select(sparql: str) -> bool:
+    """Whether ``sparql`` is a SELECT of one triple pattern whose variables are all distinct,
+    which one scan answers row by row (``?x ?x ?o`` would make the engine skip, inside one step,
+    every triple whose two positions differ)."""
+    if len(sparql) > MEMO_MAX_TEXT:
+        return False
+    match = _ONE_PATTERN_SELECT.fullmatch(sparql)
+    if match is None:
+        return False
+    names = [t[1:] for t in match.group("s", "p", "o") if t[0] in "?$"]
+    return len(names) == len(set(names))

@@ -19,6 +19,7 @@ from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
+from comgraph.sparql_text import is_one_pattern_select
 from comgraph.store._child import is_stale_files
 from comgraph.store.base import (
     GraphName,
@@ -38,7 +39,7 @@ from comgraph.store.executor import Executor, default_query_memory, error_from_f
 from comgraph.store.framed import ForkedSolutions, ForkedTriples, FramedResult
 from comgraph.store.handle import Handle
 from comgraph.store.pool import ChildPool, remove_leftovers
-from comgraph.store.streaming import StreamedSolutions, streams_row_by_row
+from comgraph.store.streaming import StreamedSolutions
 
 T = TypeVar("T")
 
@@ -121,7 +122,7 @@ class OxigraphStore(Store):
         """Whether a timed query is one index scan, evaluated here and stopped at its time limit
         between rows and serialised pieces (``comgraph.store.streaming``), not in a child. (A
         forked process on disk reads through its own read-only instance, see ``_read``.)"""
-        return streams_row_by_row(sparql)
+        return is_one_pattern_select(sparql)
 
     def evaluates_inline(self, sparql: str) -> bool:
         return self._streams(sparql)

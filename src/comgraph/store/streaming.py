@@ -9,15 +9,14 @@ is needed (see ``comgraph.store.executor``), and such a query (a lookup by IRI i
 case) skips the hand-off to a process. Anything the pattern below does not match exactly goes
 to a child as before.
 
-The embedded store (``comgraph.store.oxigraph``) asks :func:`streams_row_by_row` which way a
-timed query goes, and wraps the scan in :class:`StreamedSolutions`.
+The embedded store (``comgraph.store.oxigraph``) asks
+:func:`comgraph.sparql_text.is_one_pattern_select` which way a timed query
+goes, and wraps the scan in :class:`StreamedSolutions`.
 """
 
 from __future__ import annotations
 
-import functools
 import io
-import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,39 +24,6 @@ from typing import Any
 import pyoxigraph as ox
 
 from comgraph.store.base import QueryTimeout
-
-_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
-_PNAME = r"(?:[A-Za-z][\w-]*)?:(?:[\w-]+(?:\.[\w-]+)*)?"
-_VAR = r"[?$][A-Za-z_][A-Za-z0-9_]*"
-_LITERAL = (r"(?:\"(?:[^\"\\\n\r]|\\[tbnrf\"'\\])*\"|'(?:[^'\\\n\r]|\\[tbnrf\"'\\])*')"
-            rf"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^(?:{_IRI}|{_PNAME}))?|[+-]?\d+(?:\.\d+)?")
-_ONE_PATTERN_SELECT = re.compile(
-    rf"""\s*(?:(?:PREFIX\s+(?:[A-Za-z][\w-]*)?:\s*{_IRI}|BASE\s+{_IRI})\s*)*
-    SELECT\s+(?:\*|(?:{_VAR}\s*)+)\s*(?:WHERE\s*)?
-    \{{\s*(?P<s>{_IRI}|{_VAR}|{_PNAME})\s+(?P<p>{_IRI}|{_VAR}|{_PNAME}|a)
-    \s+(?P<o>{_IRI}|{_VAR}|{_PNAME}|{_LITERAL})\s*\.?\s*\}}
-    \s*(?:LIMIT\s+\d+\s*)?""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-
-def streams_row_by_row(sparql: str) -> bool:
-    """Whether ``sparql`` is a SELECT of one triple pattern, answered row by row by one scan."""
-    if len(sparql) > 4096:
-        return False
-    return _one_pattern_select(sparql)
-
-
-@functools.lru_cache(maxsize=512)  # texts of at most 4 KB: a few MB at worst
-def _one_pattern_select(sparql: str) -> bool:
-    # Memoised: a service sees the same short queries again and again, and the answer depends
-    # on the text alone.
-    match = _ONE_PATTERN_SELECT.fullmatch(sparql)
-    if match is None:
-        return False
-    # ?x ?x ?o makes the engine skip, inside one step, every triple whose two positions differ.
-    names = [t[1:] for t in match.group("s", "p", "o") if t[0] in "?$"]
-    return len(names) == len(set(names))
 
 
 class _DeadlineWriter:

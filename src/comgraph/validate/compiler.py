@@ -17,7 +17,6 @@ Oxigraph and the common engines implement.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from rdflib import OWL, RDF, RDFS, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from comgraph.namespaces import XSD
+from comgraph.sparql_text import split_prologue, substitute_variables
 from comgraph.store.bindings import where_group_start
 from comgraph.validate.shapes import path_text, rdf_list, sparql_path
 
@@ -360,33 +360,24 @@ def violates(graph: Graph, shape: Node, node: str, fresh: _Vars, depth: int = 0)
     return " UNION ".join(branches) if branches else "FILTER (false)"
 
 
-_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*", re.IGNORECASE)
-
-
 def _sparql_constraint(graph: Graph, shape: Node, constraint: Node, path: str | None) -> str:
     """A SHACL-SPARQL SELECT with ``$this`` pre-bound: the focus subquery opens its WHERE group,
     which gives the pre-binding semantics SHACL asks for while the store evaluates it in one go."""
     select = graph.value(constraint, SH.select)
     if select is None:
         raise Unsupported("sh:sparql without sh:select")
-    text = str(select)
-    prologue = _prefixes(graph, constraint)
-    while True:
-        m = _PREFIX_LINE.match(text)
-        if not m:
-            break
-        prologue[m.group(1) or ""] = m.group(2)
-        text = text[m.end():]
+    declared, text = split_prologue(str(select))
+    prologue = {**_prefixes(graph, constraint), **declared}
     if "$shapesGraph" in text or "$currentShape" in text:
         if isinstance(shape, URIRef) and "$shapesGraph" not in text:
-            text = text.replace("$currentShape", f"<{shape}>")
+            text = substitute_variables(text, {"currentShape": f"<{shape}>"})
         else:
             raise Unsupported("$shapesGraph in a SHACL-SPARQL query")
     if "$PATH" in text:
         if path is None:
             raise Unsupported("$PATH in a node shape")
-        text = text.replace("$PATH", path)
-    text = re.sub(r"\$this\b", "?this", text)
+        text = substitute_variables(text, {"PATH": path})
+    text = substitute_variables(text, {"this": "?this"})
     try:
         start = where_group_start(text)
     except Exception as exc:  # noqa: BLE001 - any reason means we cannot rewrite it safely
