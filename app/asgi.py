@@ -12,8 +12,9 @@ into ASGI messages, without Flask's request machinery (which cost several times 
 lookup costs to evaluate). The answer is the pipeline's, the same as Flask's view gives; the
 headers and traces every answer gets are :mod:`comgraph.app.ops`' (``finish_headers``,
 ``record_request``), as in Flask's hooks. A query the store evaluates in the calling thread
-(``Store.evaluates_inline``: one triple pattern, one index scan) runs on the event loop for at
-most ``INLINE_BUDGET``; any other query, or one that needs longer, runs on a thread pool, so the
+(a store that holds its data in this process, and a query of one triple pattern, one index scan:
+``comgraph.sparql_text.is_one_pattern_select``) runs on the event loop for at most
+``INLINE_BUDGET``; any other query, or one that needs longer, runs on a thread pool, so the
 event loop goes on reading other requests while it runs. Every other request goes to the Flask
 app through a2wsgi's WSGI bridge, with its own thread pool.
 
@@ -43,7 +44,7 @@ from flask import Flask, render_template
 from uvicorn_worker import UvicornWorker
 from werkzeug.datastructures import ImmutableMultiDict
 
-from comgraph.sparql_text import memo_short_texts
+from comgraph.sparql_text import is_one_pattern_select, memo_short_texts
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -94,8 +95,8 @@ class ComgraphASGI:
         answer_it = functools.partial(_answer_and_render, self.app, request)
         text = request.args.get("query")
         reply = None
-        if text is not None and self.app.config["STORE"].evaluates_inline(text) \
-                and not needs_parse(text):
+        if text is not None and self.app.config["STORE"].holds_data_in_process \
+                and is_one_pattern_select(text) and not needs_parse(text):
             # A lookup answered by one index scan costs less than handing it to a thread
             # (measured: about half the CPU per request), so it runs here, on the event loop,
             # for at most INLINE_BUDGET; a scan that needs longer starts again on a thread. A

@@ -290,7 +290,7 @@ class Store(ABC):
 
     The contract is about data: query, update, load, dump, list graphs, and the version and
     lifetime of what a store holds. How a store evaluates a query (in this process, in a child,
-    on a remote engine) is its own business; ``evaluates_inline`` is the one serving hint.
+    on a remote engine) is its own business.
     """
 
     #: The store URL with any secret removed; safe to print and log.
@@ -300,7 +300,6 @@ class Store(ABC):
     #: private copy to reason over) is cheap and sends nothing anywhere.
     holds_data_in_process: bool = False
 
-    @abstractmethod
     def query(
         self,
         sparql: str,
@@ -313,12 +312,22 @@ class Store(ABC):
     ) -> QueryResult:
         """Evaluate a SPARQL query and return streaming results.
 
-        ``bindings`` pre-binds variables (by name, without ``?``) to RDF terms before evaluation;
-        values are never pasted into the query text as strings. ``default_graph`` and
-        ``named_graphs`` set the RDF dataset, as the Protocol's ``default-graph-uri`` and
-        ``named-graph-uri`` do. Raises QueryError on a malformed query and QueryTimeout when the
-        time limit (seconds) is reached.
+        ``bindings`` pre-binds variables (by name, without ``?``) to RDF terms before evaluation
+        (a ``VALUES`` block, the same on every store); values are never pasted into the query
+        text as strings. ``default_graph`` and ``named_graphs`` set the RDF dataset, as the
+        Protocol's ``default-graph-uri`` and ``named-graph-uri`` do. Raises QueryError on a
+        malformed query and QueryTimeout when the time limit (seconds) is reached.
         """
+        if bindings:
+            from comgraph.store.bindings import inject_values  # it builds on this module
+
+            sparql = inject_values(sparql, bindings)
+        return self._evaluate(sparql, timeout, default_graph, named_graphs, base_iri)
+
+    @abstractmethod
+    def _evaluate(self, sparql: str, timeout: float | None, default_graph: Sequence[GraphName] | None,
+                  named_graphs: Sequence[NamedNode] | None, base_iri: str | None) -> QueryResult:
+        """The store's own evaluation of a query whose parameters are already bound."""
 
     @abstractmethod
     def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
@@ -361,13 +370,6 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing to release
         """Release what the store holds (files, connections)."""
-
-    def evaluates_inline(self, sparql: str) -> bool:
-        """A serving hint, not a data operation: whether ``query(sparql, timeout=...)`` runs in
-        the calling thread, with no child process or network peer to wait for, checking its
-        time limit as it goes. A server's event loop may then call it directly with a short
-        limit (``comgraph.app.asgi``). False by default, which is always correct."""
-        return False
 
     def __enter__(self) -> Store:
         return self

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -30,11 +30,9 @@ from comgraph.store.base import (
     Source,
     Store,
     StoreError,
-    Term,
     as_graph_name,
     load_error_from_parse_failure,
 )
-from comgraph.store.bindings import inject_values
 from comgraph.store.executor import Executor, default_query_memory, error_from_frame
 from comgraph.store.framed import ForkedSolutions, ForkedTriples, FramedResult
 from comgraph.store.handle import Handle
@@ -90,18 +88,8 @@ class OxigraphStore(Store):
 
     # -- reading -----------------------------------------------------------------------
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        timeout: float | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[ox.NamedNode] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        if bindings:
-            sparql = inject_values(sparql, bindings)
+    def _evaluate(self, sparql: str, timeout: float | None, default_graph: Sequence[GraphName] | None,
+                  named_graphs: Sequence[ox.NamedNode] | None, base_iri: str | None) -> QueryResult:
         if timeout is not None:
             if default_graph is None and named_graphs is None and self._streams(sparql):
                 return self._streamed_query(sparql, timeout, base_iri)
@@ -123,9 +111,6 @@ class OxigraphStore(Store):
         between rows and serialised pieces (``comgraph.store.streaming``), not in a child. (A
         forked process on disk reads through its own read-only instance, see ``_read``.)"""
         return is_one_pattern_select(sparql)
-
-    def evaluates_inline(self, sparql: str) -> bool:
-        return self._streams(sparql)
 
     def _streamed_query(self, sparql: str, timeout: float, base_iri: str | None) -> QueryResult:
         deadline = time.monotonic() + timeout

@@ -29,11 +29,9 @@ from comgraph.store.base import (
     Store,
     StoreError,
     StoreUnavailable,
-    Term,
     as_graph_name,
     load_error_from_parse_failure,
 )
-from comgraph.store.bindings import inject_values
 
 #: Seconds to wait for a connection; reads wait for the query's own timeout (or DEFAULT_TIMEOUT).
 CONNECT_TIMEOUT = 10.0
@@ -105,18 +103,8 @@ class RemoteStore(Store):
 
     # -- reading -----------------------------------------------------------------------
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Term] | None = None,
-        timeout: float | None = None,
-        default_graph: Sequence[GraphName] | None = None,
-        named_graphs: Sequence[ox.NamedNode] | None = None,
-        base_iri: str | None = None,
-    ) -> QueryResult:
-        if bindings:
-            sparql = inject_values(sparql, bindings)
+    def _evaluate(self, sparql: str, timeout: float | None, default_graph: Sequence[GraphName] | None,
+                  named_graphs: Sequence[ox.NamedNode] | None, base_iri: str | None) -> QueryResult:
         shift = 0
         if base_iri:
             # Same line, so the engine's line numbers stay right; columns on line 1 are fixed
