@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import sys
 import threading
 from typing import Any
@@ -69,11 +70,31 @@ class BufferedLineHandler(logging.Handler):
             self._write()
 
     def _write(self) -> None:
-        if self._lines:
-            text = "\n".join(self._lines) + "\n"
-            self._lines.clear()
-            self.stream.write(text)
+        """Write what waits in pieces of whole lines of at most ``select.PIPE_BUF`` bytes, each
+        one write(2): on a pipe (journald, a container's log, a test reading stderr) such a
+        write is atomic, so the lines of two workers sharing the pipe never cut into each other.
+        (A line longer than that is written alone.)"""
+        if not self._lines:
+            return
+        lines, self._lines = self._lines, []
+        binary = getattr(self.stream, "buffer", None)
+        if binary is None:  # a text-only stream (a test's StringIO): no pipe to share
+            self.stream.write("".join(line + "\n" for line in lines))
             self.stream.flush()
+            return
+        self.stream.flush()  # whatever the text layer holds goes first
+        piece: list[bytes] = []
+        size = 0
+        for line in lines:
+            encoded = (line + "\n").encode("utf-8", "backslashreplace")
+            if piece and size + len(encoded) > select.PIPE_BUF:
+                binary.write(b"".join(piece))
+                binary.flush()
+                piece, size = [], 0
+            piece.append(encoded)
+            size += len(encoded)
+        binary.write(b"".join(piece))
+        binary.flush()
 
 
 def configure_serve_logging(stream: Any = None, *, batched: bool = True) -> None:

@@ -98,3 +98,37 @@ def test_comgraph_serves_access_lines_go_straight_to_the_batch(monkeypatch) -> N
     assert [(e["endpoint"], e["status"]) for e in entries] == [("sparql.endpoint", 200),
                                                                 ("ops.healthz", 200)]
     assert entries[0]["rows"] == 1 and len(entries[0]["query_hash"]) == 16
+
+
+def test_two_workers_sharing_a_pipe_never_cut_into_each_others_lines() -> None:
+    """gunicorn's workers share the master's stderr; read through a pipe (journald, a container,
+    a test), a batch written in one write(2) larger than PIPE_BUF may interleave with the other
+    worker's. Batches go out in whole-line pieces of at most PIPE_BUF bytes, which are atomic."""
+    read_end, write_end = os.pipe()
+    line = {"endpoint": "sparql.endpoint", "query": "x" * 700}
+    workers = []
+    for worker in range(2):
+        child = os.fork()
+        if child == 0:
+            try:
+                os.close(read_end)
+                stream = os.fdopen(write_end, "w", buffering=1)
+                handler = BufferedLineHandler(stream, interval=60, max_lines=40)
+                for n in range(400):
+                    handler.write_line(json.dumps({**line, "worker": worker, "n": n}))
+                handler.close()
+                stream.close()
+            finally:
+                os._exit(0)
+        workers.append(child)
+    os.close(write_end)
+    received = bytearray()
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(4096):  # a slow reader keeps the pipe nearly full, as a busy
+            received += chunk           # log collector does: big writes then go in parts
+            time.sleep(0.0005)
+    lines = received.decode().splitlines()
+    for child in workers:
+        os.waitpid(child, 0)
+    parsed = [json.loads(text) for text in lines]  # a cut line does not parse
+    assert sorted((p["worker"], p["n"]) for p in parsed) == [(w, n) for w in range(2) for n in range(400)]
