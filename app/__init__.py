@@ -47,18 +47,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     ops.configure(app)
     errors.register(app)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(ops.bp)
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(validation.bp)
-    app.register_blueprint(graph_store.bp)
-    app.register_blueprint(editor.bp)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(dashboards.bp)
-    app.register_blueprint(resources.bp)
-    app.register_blueprint(checklist.bp)
-    app.register_blueprint(catalog.bp)
-    app.register_blueprint(openapi.bp)
+    for module in (home, ops, sparql, validation, graph_store, editor, views,
+                   dashboards, resources, checklist, catalog, openapi):
+        app.register_blueprint(module.bp)
     # The one WSGI middleware, installed here and nowhere else: a chunked body is read whole,
     # so the body cap refuses it instead of cutting it (see BodyOfUnknownLength).
     app.wsgi_app = BodyOfUnknownLength(app, app.wsgi_app)  # type: ignore[method-assign]

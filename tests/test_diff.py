@@ -212,7 +212,7 @@ ex:tm-aisha a cg:TeamMembership, org:Membership ;
         "Aisha Rahman joined Northwind IT co-management board as field services manager for "
         "FieldFix Engineering Ltd from 2026-09-01",
         "Tom Becker on Northwind IT co-management board as hosting service manager for CloudNine "
-        "Hosting GmbH: now ends 2026-12-31 (was 2030-06-30)",
+        "Hosting GmbH: membership now ends 2026-12-31 (was 2030-06-30)",
     ]
 
 

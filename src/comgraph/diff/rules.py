@@ -32,8 +32,7 @@ from comgraph.diff.timeline import (
     _from,
     _merge,
     _names,
-    period,
-    period_change,
+    spell_sentence,
 )
 
 
@@ -47,13 +46,9 @@ def _tenure_headline(sides: Sides, key, old_now, new_now, since) -> str:
 
 
 def _tenure_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
-    role = sides.label(key[0])
-    if old and new:
-        return f"{role}: {sides.label(new.value[0])}'s tenure {period_change(old, new)}"
-    if new:
-        return f"{role}: tenure added for {sides.label(new.value[0])}, {period(new)}"
-    assert old is not None
-    return f"{role}: tenure removed for {sides.label(old.value[0])} ({period(old)})"
+    spell = new or old
+    assert spell is not None
+    return spell_sentence(sides.label(key[0]), f"{sides.label(spell.value[0])}'s tenure", old, new)
 
 
 role_tenures = Timeline(
@@ -83,16 +78,10 @@ def _raci_headline(sides: Sides, key, old_now, new_now, since) -> str:
 
 
 def _raci_spell(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
-    responsibility, party = sides.label(key[0]), sides.label(key[1])
     spell = new or old
     assert spell is not None
-    letter = sides.notation(spell.value[0])
-    if old and new:
-        return f"{responsibility}: {party} {letter} {period_change(old, new)}"
-    if new:
-        return f"{responsibility}: {party} {letter} added, {period(new)}"
-    assert old is not None
-    return f"{responsibility}: {party} {letter} removed ({period(old)})"
+    return spell_sentence(sides.label(key[0]), f"{sides.label(key[1])} {sides.notation(spell.value[0])}",
+                          old, new)
 
 
 def _raci_key(g: Graph, n: Node) -> tuple[Node, ...] | None:
@@ -132,12 +121,7 @@ def _ownership_spell(sides: Sides, key, old: Spell | None, new: Spell | None) ->
     spell = new or old
     assert spell is not None
     share = f"{sides.label(spell.value[0])}'s {_percent(spell.value[1])} share"
-    if old and new:
-        return f"{sides.label(key[0])}: {share} {period_change(old, new)}"
-    if new:
-        return f"{sides.label(key[0])}: {share} added, {period(new)}"
-    assert old is not None
-    return f"{sides.label(key[0])}: {share} removed ({period(old)})"
+    return spell_sentence(sides.label(key[0]), share, old, new)
 
 
 ownership_shares = Timeline(
@@ -171,14 +155,8 @@ def _joining(describe, preposition: str):
     def spell_text(sides: Sides, key, old: Spell | None, new: Spell | None) -> str:
         spell = new or old
         assert spell is not None
-        what = (f"{sides.label(key[0])} {preposition} {sides.label(key[1])} as "
-                f"{describe(sides, [spell])}")
-        if old and new:
-            return f"{what}: {period_change(old, new)}"
-        if new:
-            return f"{what}: membership added, {period(new)}"
-        assert old is not None
-        return f"{what}: membership removed ({period(old)})"
+        return spell_sentence(f"{sides.label(key[0])} {preposition} {sides.label(key[1])} as "
+                              f"{describe(sides, [spell])}", "membership", old, new)
 
     return headline, spell_text
 

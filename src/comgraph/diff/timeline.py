@@ -57,6 +57,17 @@ def period_change(old: Spell, new: Spell) -> str:
     return f"now runs {period(new)} (was {period(old)})"
 
 
+def spell_sentence(subject: str, thing: str, old: Spell | None, new: Spell | None) -> str:
+    """The sentence for one spell that changed: "SUBJECT: THING now ends …", "SUBJECT: THING
+    added, from …" or "SUBJECT: THING removed (from …)"."""
+    if old and new:
+        return f"{subject}: {thing} {period_change(old, new)}"
+    if new:
+        return f"{subject}: {thing} added, {period(new)}"
+    assert old is not None
+    return f"{subject}: {thing} removed ({period(old)})"
+
+
 @dataclass
 class Timeline:
     """How one rule reads a kind of spell, and how it words a change in it."""

@@ -198,12 +198,11 @@ def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | 
             f"{values} FILTER (isBlank({value}) || !COALESCE(REGEX(STR({value}), {args}), false))"
         ), {"pattern": str(pattern)}, None
     for head in g.objects(shape, SH.languageIn):
-        langs = rdf_list(g, head)
-        test = " || ".join(f"langMatches(lang({value}), {Literal(str(t)).n3()})" for t in langs) or "false"
+        test = _joined(g, head, " || ", "false",
+                       lambda t: f"langMatches(lang({value}), {Literal(str(t)).n3()})")
         yield _cc("LanguageIn"), f"{values} FILTER (!isLiteral({value}) || !({test}))", {}, None
     for head in g.objects(shape, SH["in"]):
-        members = rdf_list(g, head)
-        test = " || ".join(f"sameTerm({value}, {_term(m)})" for m in members) or "false"
+        test = _joined(g, head, " || ", "false", lambda m: f"sameTerm({value}, {_term(m)})")
         yield _cc("In"), f"{values} FILTER (!({test}))", {}, None
     for v in g.objects(shape, SH.hasValue):
         if path:
@@ -229,14 +228,13 @@ def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | 
             {"node": str(inner)}, None
     for inner in g.objects(shape, SH["not"]):
         yield _cc("Not"), f"{values} FILTER NOT EXISTS {{ {violates(g, inner, value, fresh)} }}", {}, None
+    def fails(m: Node) -> str:
+        return f"EXISTS {{ {violates(g, m, value, fresh)} }}"
+
     for head in g.objects(shape, SH["and"]):
-        members = rdf_list(g, head)
-        test = " || ".join(f"EXISTS {{ {violates(g, m, value, fresh)} }}" for m in members) or "false"
-        yield _cc("And"), f"{values} FILTER ({test})", {}, None
+        yield _cc("And"), f"{values} FILTER ({_joined(g, head, ' || ', 'false', fails)})", {}, None
     for head in g.objects(shape, SH["or"]):
-        members = rdf_list(g, head)
-        test = " && ".join(f"EXISTS {{ {violates(g, m, value, fresh)} }}" for m in members) or "true"
-        yield _cc("Or"), f"{values} FILTER ({test})", {}, None
+        yield _cc("Or"), f"{values} FILTER ({_joined(g, head, ' && ', 'true', fails)})", {}, None
     for head in g.objects(shape, SH.xone):
         members = rdf_list(g, head)
         total = " + ".join(f"IF(EXISTS {{ {violates(g, m, value, fresh)} }}, 0, 1)" for m in members) or "0"
@@ -340,6 +338,12 @@ def _pairs(g: Graph, shape: Node, focus: str, value: str, path: str | None, valu
             f"{{ SELECT DISTINCT ?this WHERE {{ ?this {path} ?_a , ?_b . FILTER (isLiteral(?_a) && "
             f"lang(?_a) != \"\" && lang(?_a) = lang(?_b) && !sameTerm(?_a, ?_b)) }} }}"
         ), {}, None
+
+
+def _joined(g: Graph, head: Node, operator: str, empty: str, test) -> str:
+    """``test`` of each member of the RDF list at ``head``, joined by ``operator``; ``empty`` when
+    the list is empty."""
+    return operator.join(test(m) for m in rdf_list(g, head)) or empty
 
 
 def violates(graph: Graph, shape: Node, node: str, fresh: _Vars, depth: int = 0) -> str:
