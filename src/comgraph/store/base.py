@@ -333,7 +333,6 @@ class Store(ABC):
     def update(self, sparql: str, *, timeout: float | None = None, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update request, all of it or none of it."""
 
-    @abstractmethod
     def load(
         self,
         sources: Iterable[Source | str | Path],
@@ -345,9 +344,20 @@ class Store(ABC):
         """Load files or bytes, all or nothing, and return how many quads were added (or read).
 
         Triples go into ``graph`` (the default graph when None); quad formats keep their own
-        graphs. If any source fails to parse, the store is left exactly as it was and a
-        LoadError names the source, line and column.
+        graphs, so ``graph`` with a quad format is refused. If any source fails to parse, the
+        store is left exactly as it was and a LoadError names the source, line and column.
         """
+        items = [Source.coerce(s, format) for s in sources]
+        target = as_graph_name(graph)
+        for item in items:
+            if isinstance(target, NamedNode) and item.rdf_format().supports_datasets:
+                raise LoadError(item.name, f"--graph applies to triple formats only; "
+                                           f"{item.rdf_format().name} names its own graphs")
+        return self._load(items, target, progress)
+
+    @abstractmethod
+    def _load(self, items: list[Source], target: GraphName | None, progress: Progress | None) -> int:
+        """The store's own all-or-nothing load of sources already checked against ``target``."""
 
     @abstractmethod
     def dump(self, output: IO[bytes], format: RdfFormat, *, graph: GraphName | str | None = None) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -208,18 +208,7 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise StoreError(f"update failed: {exc}") from None
 
-    def load(
-        self,
-        sources: Iterable[Source | str | Path],
-        *,
-        graph: ox.NamedNode | str | None = None,
-        format: ox.RdfFormat | None = None,
-        progress: Progress | None = None,
-    ) -> int:
-        items = [Source.coerce(s, format) for s in sources]
-        target = as_graph_name(graph)
-        for item in items:
-            _check_target(item, target)
+    def _load(self, items: list[Source], target: GraphName | None, progress: Progress | None) -> int:
         # A parse error must leave the store as it was. In memory, pyoxigraph's load() is one
         # transaction per file and faster than bulk_load(), so one file needs no more; with
         # several, a later file failing after an earlier one was committed would leave a partial
@@ -281,14 +270,6 @@ class OxigraphStore(Store):
         fork workers calls it first (see ``comgraph.store.handle``)."""
         self._pool.close()
         self._handle.release()
-
-
-def _check_target(item: Source, target: GraphName | None) -> None:
-    if isinstance(target, ox.NamedNode) and item.rdf_format().supports_datasets:
-        raise LoadError(
-            item.name,
-            f"--graph applies to triple formats only; {item.rdf_format().name} names its own graphs",
-        )
 
 
 def _base_iri(item: Source) -> str | None:

@@ -11,8 +11,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -192,19 +191,11 @@ class RemoteStore(Store):
         self._request("POST", self.update_url, what="update", timeout=timeout,
                       data={"update": sparql})
 
-    def load(
-        self,
-        sources: Iterable[Source | str | Path],
-        *,
-        graph: ox.NamedNode | str | None = None,
-        format: ox.RdfFormat | None = None,
-        progress: Progress | None = None,
-    ) -> int:
+    def _load(self, items: list[Source], target: GraphName | None, progress: Progress | None) -> int:
         """Parse everything locally first (so a bad file is caught before the engine sees a
         byte), stage each target graph into a fresh graph with the GSP, then move the staged
         graphs into place with one update, which engines apply atomically."""
-        items = [Source.coerce(s, format) for s in sources]
-        target = as_graph_name(graph) or ox.DefaultGraph()
+        target = target or ox.DefaultGraph()
         spools: dict[GraphName, IO[bytes]] = {}
         count = 0
         total = sum(i.size() for i in items) if progress else 0
@@ -212,10 +203,6 @@ class RemoteStore(Store):
         try:
             for item in items:
                 fmt = item.rdf_format()
-                if isinstance(target, ox.NamedNode) and fmt.supports_datasets:
-                    from comgraph.store.oxigraph import _check_target
-
-                    _check_target(item, target)
                 base = item.path.resolve().as_uri() if item.path is not None else None
                 with item.open() as stream:
                     try:
