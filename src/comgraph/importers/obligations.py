@@ -182,11 +182,9 @@ def read_obligations(table: Table, store: Store | None,
             problems.add(ref("id"), "no id in this row: expected the obligation's identifier, such as OBL-01")
             continue
         ident = clean(raw_id if not isinstance(raw_id, float) or not raw_id.is_integer() else int(raw_id))
-        if slug(ident) in seen:
-            problems.add(ref("id"), f"id {ident!r} is already used in row {seen[slug(ident)]}: expected each "
-                         "obligation once")
+        if problems.repeated(seen, slug(ident), ref("id"), number, f"id {ident!r} is already used in row "
+                             "{first}: expected each obligation once"):
             continue
-        seen[slug(ident)] = number
         node = mint(relationship, "obligation", ident)
         count += 1
         builder.types(node, "cg:Obligation", "odrl:Duty")

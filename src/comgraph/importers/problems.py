@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -68,6 +69,16 @@ class Problems:
 
     def add(self, where: object, message: str) -> None:
         self.items.append(Problem(str(where), message))
+
+    def repeated(self, seen: dict[str, Any], key: str, where: object, first: Any, message: str) -> bool:
+        """Whether ``key`` was seen before in this input: if so, a problem at ``where`` says so
+        (``{first}`` in ``message`` becomes what was recorded for the first one); if not,
+        ``first`` is recorded for it. Sheets name each party, responsibility and obligation once."""
+        if key in seen:
+            self.add(where, message.replace("{first}", str(seen[key])))
+            return True
+        seen[key] = first
+        return False
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -120,18 +120,15 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
         if node is None:
             continue
         name = clean(text.split("[", 1)[0]) or clean(text)
-        key = slug(name)
-        if key in seen_parties:
-            problems.add(ref, f"party {name!r} is already a column ({seen_parties[key]}): "
-                         "expected each party once")
+        if problems.repeated(seen_parties, slug(name), ref, ref,
+                             f"party {name!r} is already a column ({{first}}): expected each party once"):
             continue
-        seen_parties[key] = ref
         party_nodes[col] = (node, name)
 
     processes = vocabulary()["process"]
     frequencies = vocabulary()["frequency"]
     codes = {letter: term("cgraci:" + local) for letter, local in LETTERS.items()}
-    seen: dict[str, CellRef] = {}
+    seen: dict[str, int] = {}  # responsibility slug -> its row
     n_resp = n_assign = 0
 
     def cell(values: list[object], col: int | None) -> object:
@@ -147,12 +144,10 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
                          if is_blank(name_value)
                          else f"{name_value!r} is not text: expected a responsibility name")
             continue
-        key = slug(name)
-        if key in seen:
-            problems.add(resp_ref, f"responsibility {name!r} is already in row {seen[key].row}: "
-                         "expected each responsibility once")
+        if problems.repeated(seen, slug(name), resp_ref, resp_ref.row,
+                             f"responsibility {name!r} is already in row {{first}}: expected each "
+                             "responsibility once"):
             continue
-        seen[key] = resp_ref
         resp = mint(store_rel, "responsibility", name)
         builder.types(resp, "cg:Responsibility")
         builder.label(resp, name)
