@@ -58,18 +58,10 @@ def service(store: Store):
 @pytest.fixture
 def live_service(service) -> Iterator[str]:
     """The app served by werkzeug on 127.0.0.1 on a free port, in a thread; yields its base URL."""
-    import threading
+    from tests.readiness import serving_app
 
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, service, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving_app(service) as base:
+        yield base
 
 
 # -- the app, its client and the CLI, as in Flask's tutorial -----------------------------------

@@ -7,8 +7,14 @@ overall deadline, or the process exiting, ends the wait.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import socketserver
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import requests
 
@@ -35,3 +41,30 @@ def wait_until_ready(url: str, process: subprocess.Popen | None = None, *, withi
         if time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not answer within {within:.0f} s")
         time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[str]:
+    """``server`` (an ``http.server`` or werkzeug server bound to 127.0.0.1) answering from a
+    thread; yields ``http://127.0.0.1:PORT``, then shuts it down and closes its socket."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=30)
+
+
+def serving_app(app: Any) -> contextlib.AbstractContextManager[str]:
+    """A WSGI app (the comgraph app) served by werkzeug on a free port of 127.0.0.1."""
+    from werkzeug.serving import make_server
+
+    return serving(make_server("127.0.0.1", 0, app, threaded=True))
+
+
+def serving_handler(handler: type[http.server.BaseHTTPRequestHandler],
+                    ) -> contextlib.AbstractContextManager[str]:
+    """A fake engine or feed: ``handler`` answering on a free port of 127.0.0.1."""
+    return serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))

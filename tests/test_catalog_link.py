@@ -6,9 +6,8 @@ it was built with; each link says how it was made; links written to a store or a
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from comgraph.cli import main
 from comgraph.queries import Catalogue
 from comgraph.store import open_store
 from tests.catalog_support import CATALOG_FIXTURES, DEMO, demo_store
+from tests.readiness import serving_handler
 
 EX = "https://example.org/retail-it/"
 AS_OF = "2026-06-30"
@@ -53,12 +53,8 @@ class _FeedHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed() -> Iterator[str]:
     _FeedHandler.requested = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FeedHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/catalog.ttl"
-    server.shutdown()
-    server.server_close()
+    with serving_handler(_FeedHandler) as base:
+        yield f"{base}/catalog.ttl"
 
 
 def _report(source: str):

@@ -5,8 +5,7 @@ is down, answers 401, or refuses a write; an output file that cannot be written.
 from __future__ import annotations
 
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 from comgraph.cli import main
 from tests.oxigraph_server import OxigraphServer, free_port, oxigraph_binary
-from tests.readiness import wait_until_ready
+from tests.readiness import serving_handler, wait_until_ready
 
 TRIPLES = '<http://e/a> <http://e/b> "c" .\n'
 
@@ -89,12 +88,8 @@ class _Unauthorized(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def locked_store():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"sparql+http://127.0.0.1:{server.server_port}/query"
-    server.shutdown()
-    server.server_close()
+    with serving_handler(_Unauthorized) as base:
+        yield f"sparql+{base}/query"
 
 
 @pytest.mark.parametrize("command", [

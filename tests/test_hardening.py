@@ -147,15 +147,11 @@ def _chunked(body: bytes, size: int = 1 << 14) -> Iterator[bytes]:
 
 
 def test_a_chunked_update_over_the_cap_is_refused_whole(store: Store) -> None:
-    from werkzeug.serving import make_server
+    from tests.readiness import serving_app
 
     app = create_app({"STORE": store, "TESTING": True, "SPARQL_UPDATE_TOKEN": UPDATE_TOKEN,
                       "MAX_CONTENT_LENGTH": 64 << 10})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_port}"
+    with serving_app(app) as base:
         padding = "# " + "x" * (80 << 10) + "\n"
         update = (f'INSERT DATA {{ <{EX}a> <{EX}says> "first" }} ;\n{padding}'
                   f'INSERT DATA {{ <{EX}a> <{EX}says> "second" }}').encode()
@@ -177,9 +173,6 @@ def test_a_chunked_update_over_the_cap_is_refused_whole(store: Store) -> None:
             "Content-Type": "application/n-triples", **AUTH})
         assert put.status_code in (201, 204), put.text
         assert _count(store) == small.count(b"\n")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 # -- 3. the parser under concurrency ---------------------------------------------------------

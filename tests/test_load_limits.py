@@ -72,29 +72,22 @@ def test_a_long_literal_after_a_multibyte_character_counts_columns_in_characters
 
 @pytest.fixture
 def validation_service(tmp_path: Path):
-    import threading
+    import contextlib
 
     from comgraph.app import create_app
-    from werkzeug.serving import make_server
 
     from comgraph.store import open_store
+    from tests.readiness import serving_app
 
     shapes = Path(__file__).parent / "data" / "validate" / "shapes"
+    with contextlib.ExitStack() as servers:
 
-    def serve(max_body: int):
-        app = create_app({"STORE": open_store("oxigraph:"), "SHAPES_DIR": str(shapes),
-                          "TESTING": True, "MAX_CONTENT_LENGTH": max_body})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
+        def serve(max_body: int) -> str:
+            app = create_app({"STORE": open_store("oxigraph:"), "SHAPES_DIR": str(shapes),
+                              "TESTING": True, "MAX_CONTENT_LENGTH": max_body})
+            return servers.enter_context(serving_app(app))
 
-    started: list = []
-    yield serve
-    for server, thread in started:
-        server.shutdown()
-        thread.join(timeout=10)
+        yield serve
 
 
 def _chunks(data: bytes):

@@ -22,11 +22,11 @@ from comgraph.app import create_app
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, SPARQLWrapper
-from werkzeug.serving import make_server
 
 from comgraph.cli import main
 from comgraph.store import QueryTimeout, Source, Store, open_store
 from tests.oxigraph_server import OxigraphServer
+from tests.readiness import serving_app
 
 EX = "http://example.org/"
 #: How long past its limit a stopped query may take to answer on a loaded 2-core CI box. The
@@ -81,12 +81,8 @@ def runaway_store(request: pytest.FixtureRequest) -> Iterator[Store]:
 @pytest.fixture
 def runaway_service(runaway_store: Store) -> Iterator[str]:
     app = create_app({"STORE": runaway_store, "TESTING": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving_app(app) as base:
+        yield base
 
 
 @pytest.fixture

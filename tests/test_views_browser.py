@@ -7,27 +7,22 @@ the pages show.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser import ARTIFACTS, chromium
+from tests.readiness import serving_app
 from tests.views_support import EX, demo_app
 
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     """The app on the demo, served on a free port of 127.0.0.1 for this module's tests."""
-    server = make_server("127.0.0.1", 0, demo_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving_app(demo_app()) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,14 @@ gone out: each says so with a 503, instead of a 500 with a traceback or a "malfo
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from comgraph.app import create_app
 
 from comgraph.store import open_store
+from tests.readiness import serving_handler
 
 CUT_OFF = b'{"head":{"vars":["capability","capabilityLabel"]},"results":{"bindings":[{"capability":{"type":"u'
 
@@ -37,14 +37,8 @@ class _EngineThatBreaksOff(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def engine() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EngineThatBreaksOff)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"sparql+http://127.0.0.1:{server.server_port}/query"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving_handler(_EngineThatBreaksOff) as base:
+        yield f"sparql+{base}/query"
 
 
 @pytest.mark.parametrize("suffix", [".json", ".csv", ""])
