@@ -121,7 +121,7 @@ def _raci_grid(as_of: str | None) -> dict:
     assignments = _assignments({f.focus for f in findings} | {f.value for f in findings if f.value})
     flagged = 0
     for finding in findings:
-        mark = _flag(finding)
+        mark = flag_of(finding)
         if finding.focus in responsibilities:
             row_for(finding.focus)["flags"].append(mark)
             flagged += 1
@@ -159,7 +159,7 @@ def _assignments(iris: set[str]) -> dict[str, tuple[str, str, str]]:
             for r in found}
 
 
-def _flag(finding: Finding) -> dict:
+def flag_of(finding: Finding) -> dict:
     """A finding as a dashboard marks it: its checklist item, what it says, the link to it."""
     return {"item": finding.item, "notation": finding.notation, "itemLabel": finding.item_label,
             "severity": finding.severity, "focus": finding.focus, "focusLabel": finding.focus_label,
@@ -363,7 +363,7 @@ def process_page(name: str, as_of: str) -> dict:
     items = [{"item": i.iri, "notation": i.notation, "label": i.label, "status": i.status,
               "violations": i.violations, "warnings": i.warnings,
               "href": url_for("dashboards.process", name=name, as_of=as_of) + f"#item-{i.notation}",
-              "findings": [_flag(f) for f in i.findings]} for i in summary["items"]]
+              "findings": [flag_of(f) for f in i.findings]} for i in summary["items"]]
     term = _term()
     views = []
     for query in sorted((q for q in get_catalogue() if q.process == name), key=lambda q: q.title.lower()):
@@ -435,7 +435,9 @@ def _period_of(query, as_of: str, values: Mapping[str, str] | None = None) -> st
         end = values.get("to") or f"{as_of} (or the term's end, when earlier)"
         return f"from {start} to {end}"
     if "as_of" in names:
-        return f"on {values.get('as_of') or as_of}"
+        date = values.get("as_of") or as_of
+        described = next(p.description for p in query.parameters if p.name == "as_of").strip().rstrip(".")
+        return f"as of {date}: {described[:1].lower() + described[1:]}" if described else f"as of {date}"
     return "all records"
 
 

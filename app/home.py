@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from comgraph.app import get_store
 from comgraph.app.checklist import assess
-from comgraph.app.dashboards import COMPONENT_ORDER, _flag, label_of, overdue_obligations, text
+from comgraph.app.dashboards import COMPONENT_ORDER, flag_of, label_of, overdue_obligations, text
 from comgraph.app.named_queries import as_of_arg, run
 from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
@@ -70,7 +70,7 @@ def cards(as_of: str) -> dict:
                 reasons.append({
                     "kind": "checklist", "notation": item.notation, "label": item.label, "item": item.iri,
                     "status": item.status, "href": page + f"#item-{item.notation}",
-                    "findings": [_flag(f) for f in item.findings]})
+                    "findings": [flag_of(f) for f in item.findings]})
         late = overdue.get(PROCESS + process, [])
         if late:
             reasons.append({

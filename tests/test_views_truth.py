@@ -179,7 +179,7 @@ def test_the_process_twins(client: FlaskClient) -> None:
     [row] = views["responsibilities-without-one-accountable"]["rows"]
     assert (row["responsibility"], row["fromDate"], row["problem"]) == (
         EX + "resp-service-review", "2026-01-01", "2 accountable parties")
-    assert views["raci-matrix"]["period"] == "on 2026-06-30"
+    assert views["raci-matrix"]["period"] == "as of 2026-06-30: only assignments current on this date"
     rows = csv_rows(client.get("/process/integration.csv"))
     gap = next(r for r in rows if r["notation"] == "INT-04" and r["severity"] == "Violation")
     assert (gap["status"], gap["focus"]) == ("fails", EX + "role-service-delivery-manager")
