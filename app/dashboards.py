@@ -73,7 +73,7 @@ def raci(extension: str | None = None) -> Response:
     def html() -> str:
         sections: dict[str, dict] = OrderedDict()
         for row in grid["rows"]:
-            section = sections.setdefault(row["process"], {"title": row["processTitle"], "rows": []})
+            section = sections.setdefault(row["process"], {"title": row["processTitle"] or "No process", "rows": []})
             section["rows"].append(row | {
                 "href": resource_url(row["responsibility"]),
                 "cell_list": [{"letters": row["letters"].get(p["iri"], ""), "flags": row["cells"].get(p["iri"], [])}
@@ -117,7 +117,7 @@ def _raci_grid(as_of: str | None) -> dict:
                                                  key="RACI".index))
     for iri in responsibilities:  # a responsibility with no assignment on the date still has a row
         row_for(iri)
-    findings = [f for f in assessment.findings()]
+    findings = assessment.findings()
     assignments = _assignments({f.focus for f in findings} | {f.value for f in findings if f.value})
     flagged = 0
     for finding in findings:
@@ -140,7 +140,9 @@ def _raci_grid(as_of: str | None) -> dict:
         row["flagged"] = bool(row["flags"] or row["cells"])
     return {"as_of": effective, "letters_on": effective, "error": assessment.error,
             "parties": columns, "rows": rows, "flagged": flagged,
-            "flags": [m for r in rows for m in r["flags"] + [f for fl in r["cells"].values() for f in fl]]}
+            # Every finding marked on the grid, once (one can mark a row and a cell).
+            "flags": list({m["fingerprint"]: m for r in rows
+                           for m in r["flags"] + [f for fl in r["cells"].values() for f in fl]}.values())}
 
 
 def _assignments(iris: set[str]) -> dict[str, tuple[str, str, str]]:
@@ -306,14 +308,19 @@ def stakeholder(extension: str | None = None) -> Response:
             "view": url_for("views.view", name=name, **values),
         })
 
+    assessment = assess(effective)
+    findings = [flag_of(f) for f in _findings_about(iri, assessment.findings())]
+
     def data() -> dict:
-        return {"iri": iri, "label": label, "as_of": effective,
+        return {"iri": iri, "label": label, "as_of": effective, "error": assessment.error, "findings": findings,
                 "sections": [{"heading": s["heading"], "view": s["name"], "href": s["view"], "period": s["period"],
                               "count": s["count"], "rows": plain_rows(s["rows"])} for s in sections]}
 
     def csv_rows():
         # One line per value: the sections' columns differ, so the CSV is long, not wide.
         yield ["section", "view", "row", "column", "value"]
+        for number, f in enumerate(findings, 1):
+            yield ["Checklist findings", "checklist", number, f["notation"], f["focus"]]
         for s in sections:
             for number, row in enumerate(s["rows"], 1):
                 for column in s["variables"]:
@@ -323,7 +330,21 @@ def stakeholder(extension: str | None = None) -> Response:
     return twin_response(
         extension, data=data, rows=csv_rows, filename="stakeholder",
         html=lambda: render_template("dashboards/stakeholder.html", label=label, iri=iri,
-                                     resource=resource_url(iri), sections=sections, as_of=effective))
+                                     resource=resource_url(iri), sections=sections, as_of=effective,
+                                     findings=findings, validation_error=assessment.error))
+
+
+def _findings_about(iri: str, findings: list[Finding]) -> list[Finding]:
+    """The findings on the stakeholder itself or on something that names it directly (its
+    assignments, the targets that apply to it, the obligations it owes ...)."""
+    named = sorted({f.focus for f in findings if f.focus.startswith(("http://", "https://", "urn:"))})
+    if not named:
+        return []
+    values = " ".join(str(ox.NamedNode(i)) for i in named)
+    naming = {r["x"].value for r in get_store().select(
+        f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?o FILTER (?o = ?who) }}",
+        bindings={"who": ox.NamedNode(iri)})}
+    return [f for f in findings if f.focus == iri or f.focus in naming]
 
 
 @bp.get("/process/<string:name>")

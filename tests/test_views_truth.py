@@ -116,6 +116,16 @@ def test_the_home_page_flags_exactly_the_reports_findings_and_names_every_reason
         EX + "obl-security-remediation"]
 
 
+def test_a_stakeholder_page_lists_the_findings_on_it_and_on_what_names_it(client: FlaskClient) -> None:
+    kestrel = client.get("/stakeholder.json", query_string={"iri": EX + "kestrel-assurance"}).json
+    assert [(f["notation"], f["focus"]) for f in kestrel["findings"]] == [
+        ("INT-10", EX + "ra-strategy-review-i-regional-fund")]
+    fund = client.get("/stakeholder.json", query_string={"iri": EX + "regional-fund"}).json
+    assert [(f["notation"], f["focus"]) for f in fund["findings"]] == [("AUD-03", EX + "target-regional-fund-va")]
+    page = client.get("/stakeholder", query_string={"iri": EX + "kestrel-assurance"}).data.decode()
+    assert kestrel["findings"][0]["href"].replace("&", "&amp;") in page
+
+
 def test_the_pages_no_longer_contradict_the_report(client: FlaskClient) -> None:
     raci = client.get("/raci").data.decode()
     assert "has no finding" not in raci and "Every responsibility has exactly one accountable party" not in raci
