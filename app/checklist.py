@@ -170,7 +170,8 @@ def page(extension: str | None = None) -> Response:
 
     def html() -> str:
         return render_template("dashboards/checklist.html", assessment=assessment,
-                               processes=assessment.by_process(), titles={p: p.capitalize() for p in PROCESSES})
+                               processes=assessment.by_process(),
+                               titles={p: p.capitalize() for p in PROCESSES})
 
     return twin_response(extension, html=html, data=data, rows=rows, filename="checklist")
 

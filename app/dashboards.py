@@ -73,11 +73,12 @@ def raci(extension: str | None = None) -> Response:
     def html() -> str:
         sections: dict[str, dict] = OrderedDict()
         for row in grid["rows"]:
-            section = sections.setdefault(row["process"], {"title": row["processTitle"] or "No process", "rows": []})
+            section = sections.setdefault(row["process"], {"title": row["processTitle"] or "No process",
+                                                           "rows": []})
             section["rows"].append(row | {
                 "href": resource_url(row["responsibility"]),
-                "cell_list": [{"letters": row["letters"].get(p["iri"], ""), "flags": row["cells"].get(p["iri"], [])}
-                              for p in grid["parties"]]})
+                "cell_list": [{"letters": row["letters"].get(p["iri"], ""),
+                               "flags": row["cells"].get(p["iri"], [])} for p in grid["parties"]]})
         return render_template(
             "dashboards/raci.html", grid=grid, sections=list(sections.values()),
             columns=[p | {"href": resource_url(p["iri"])} for p in grid["parties"]],
@@ -103,8 +104,8 @@ def _raci_grid(as_of: str | None) -> dict:
         if iri not in grid:
             known = responsibilities.get(iri, {})
             process = process or text(known.get("process"))
-            grid[iri] = {"responsibility": iri, "process": process,
-                         "processTitle": _process_title({"process": ox.NamedNode(process)} if process else {}),
+            title = _process_title({"process": ox.NamedNode(process)}) if process else ""
+            grid[iri] = {"responsibility": iri, "process": process, "processTitle": title,
                          "label": label or text(known.get("label")) or known_label(iri) or compact_iri(iri),
                          "letters": {}, "flags": [], "cells": {}}
         return grid[iri]
@@ -112,7 +113,8 @@ def _raci_grid(as_of: str | None) -> dict:
     for row in run("raci-matrix", as_of=effective):
         party = text(row["party"])
         parties[party] = label_of(row, "party")
-        entry = row_for(text(row["responsibility"]), label_of(row, "responsibility"), text(row.get("process")))
+        entry = row_for(text(row["responsibility"]), label_of(row, "responsibility"),
+                        text(row.get("process")))
         entry["letters"][party] = "".join(sorted(entry["letters"].get(party, "") + text(row["raci"]),
                                                  key="RACI".index))
     for iri in responsibilities:  # a responsibility with no assignment on the date still has a row
@@ -134,7 +136,8 @@ def _raci_grid(as_of: str | None) -> dict:
             parties.setdefault(party, party_label)
             row_for(resp)["cells"].setdefault(party, []).append(mark)
             flagged += 1
-    columns = [{"iri": iri, "label": label} for iri, label in sorted(parties.items(), key=lambda kv: kv[1].lower())]
+    columns = [{"iri": iri, "label": label}
+               for iri, label in sorted(parties.items(), key=lambda kv: kv[1].lower())]
     rows = sorted(grid.values(), key=lambda r: (_process_order(r["process"]), r["label"].lower()))
     for row in rows:
         row["flagged"] = bool(row["flags"] or row["cells"])
@@ -155,7 +158,8 @@ def _assignments(iris: set[str]) -> dict[str, tuple[str, str, str]]:
     found = get_store().select(
         f"SELECT ?a ?r ?party (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?a {{ {values} }} "
         f"?a a <{CG}ResponsibilityAssignment> ; <{CG}responsibility> ?r . "
-        f"OPTIONAL {{ ?a <{CG}party> ?party OPTIONAL {{ ?party <{RDFS_LABEL}> ?l }} }} }} GROUP BY ?a ?r ?party")
+        f"OPTIONAL {{ ?a <{CG}party> ?party OPTIONAL {{ ?party <{RDFS_LABEL}> ?l }} }} }} "
+        "GROUP BY ?a ?r ?party")
     return {r["a"].value: (r["r"].value, text(r.get("party")),
                            text(r.get("label")) or compact_iri(text(r.get("party"))))
             for r in found}
@@ -253,7 +257,8 @@ def stakeholders(extension: str | None = None) -> Response:
         key = text(row["stakeholder"])
         entry = people.setdefault(key, {"iri": key, "label": label_of(row, "stakeholder"),
                                         "href": url_for("dashboards.stakeholder", iri=key), "roles": []})
-        entry["roles"].append({"role": text(row.get("stakeholderRole")), "label": label_of(row, "stakeholderRole"),
+        entry["roles"].append({"role": text(row.get("stakeholderRole")),
+                               "label": label_of(row, "stakeholderRole"),
                                "current": text(row.get("current")) == "true",
                                "start": text(row.get("startDate")), "end": text(row.get("endDate"))})
 
@@ -261,10 +266,12 @@ def stakeholders(extension: str | None = None) -> Response:
         yield ["stakeholder", "stakeholderLabel", "part", "partLabel", "current", "startDate", "endDate"]
         for p in people.values():
             for r in p["roles"]:
-                yield [p["iri"], p["label"], r["role"], r["label"], str(r["current"]).lower(), r["start"], r["end"]]
+                yield [p["iri"], p["label"], r["role"], r["label"], str(r["current"]).lower(), r["start"],
+                       r["end"]]
 
     return twin_response(
-        extension, data=lambda: {"as_of": effective, "current_on": effective, "stakeholders": list(people.values())},
+        extension,
+        data=lambda: {"as_of": effective, "current_on": effective, "stakeholders": list(people.values())},
         rows=csv_rows, filename="stakeholders",
         html=lambda: render_template("dashboards/stakeholders.html", stakeholders=list(people.values()),
                                      as_of=effective, views=["stakeholders-and-roles"]))
@@ -312,8 +319,10 @@ def stakeholder(extension: str | None = None) -> Response:
     findings = [flag_of(f) for f in _findings_about(iri, assessment.findings())]
 
     def data() -> dict:
-        return {"iri": iri, "label": label, "as_of": effective, "error": assessment.error, "findings": findings,
-                "sections": [{"heading": s["heading"], "view": s["name"], "href": s["view"], "period": s["period"],
+        return {"iri": iri, "label": label, "as_of": effective, "error": assessment.error,
+                "findings": findings,
+                "sections": [{"heading": s["heading"], "view": s["name"], "href": s["view"],
+                              "period": s["period"],
                               "count": s["count"], "rows": plain_rows(s["rows"])} for s in sections]}
 
     def csv_rows():
@@ -362,11 +371,14 @@ def process(name: str) -> Response:
         for i in page["checklist"]["items"]:
             for f in i["findings"] or [None]:
                 yield [name, i["notation"], i["item"], i["label"], i["status"],
-                       *((f["severity"], f["focus"], f["focusLabel"], f["message"], f["href"]) if f else ("",) * 5)]
+                       *((f["severity"], f["focus"], f["focusLabel"], f["message"], f["href"]) if f
+                         else ("",) * 5)]
 
     def html() -> str:
-        holdings = [{"cell": cell(ox.NamedNode(h["class"]), h["label"]), "count": h["count"]} for h in page["holdings"]]
-        return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name], held=holdings,
+        holdings = [{"cell": cell(ox.NamedNode(h["class"]), h["label"]), "count": h["count"]}
+                    for h in page["holdings"]]
+        return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name],
+                               held=holdings,
                                page=page, checklist=page["checklist"], overdue=page["overdue"],
                                views=[v for v in page["views"] if not v["defects"]],
                                problems=[v for v in page["views"] if v["defects"]], as_of=effective,
@@ -403,7 +415,8 @@ def process_page(name: str, as_of: str) -> dict:
             entry["rows"] = plain_rows(rows)
             entry["table"] = table(rows.variables, rows, {c.name: c.description for c in query.columns})
         views.append(entry)
-    holdings = [{"class": r["class"].value, "label": _label(r["class"].value) or compact_iri(r["class"].value),
+    holdings = [{"class": r["class"].value,
+                 "label": _label(r["class"].value) or compact_iri(r["class"].value),
                  "count": int(r["n"].value)} for r in run("process-holdings", process=PROCESS + name)]
     return {"process": name, "title": PROCESS_TITLES[name], "as_of": as_of, "error": assessment.error,
             "href": url_for("dashboards.process", name=name, as_of=as_of),
@@ -529,8 +542,8 @@ def scorecard_twin(extension: str) -> Response:
                "measurementDate", "value", "threshold", "met"]
         for e in series.values():
             for point in e["points"]:
-                yield [e["stakeholder"], e["stakeholderLabel"], e["component"], e["componentLabel"], e["metric"],
-                       e["metricLabel"], point["date"], point["value"], e["threshold"],
+                yield [e["stakeholder"], e["stakeholderLabel"], e["component"], e["componentLabel"],
+                       e["metric"], e["metricLabel"], point["date"], point["value"], e["threshold"],
                        "" if point["met"] is None else str(point["met"]).lower()]
 
     return twin_response(extension, html=lambda: "", rows=csv_rows, filename="scorecard",
@@ -554,16 +567,20 @@ def network_twin(extension: str) -> Response:
     ties = []
     for row in run("stakeholder-relations"):
         for end in ("party", "counterparty"):
-            nodes.setdefault(text(row[end]), {"iri": text(row[end]), "label": label_of(row, end), "kinds": []})
+            nodes.setdefault(text(row[end]), {"iri": text(row[end]), "label": label_of(row, end),
+                                              "kinds": []})
         ties.append({"party": text(row["party"]), "partyLabel": label_of(row, "party"),
-                     "counterparty": text(row["counterparty"]), "counterpartyLabel": label_of(row, "counterparty"),
+                     "counterparty": text(row["counterparty"]),
+                     "counterpartyLabel": label_of(row, "counterparty"),
                      "relation": text(row["relation"]), "records": int(row["records"].value)})
 
     def csv_rows():
         yield ["party", "partyLabel", "relation", "counterparty", "counterpartyLabel", "records"]
         for t in ties:
-            yield [t["party"], t["partyLabel"], t["relation"], t["counterparty"], t["counterpartyLabel"], t["records"]]
+            yield [t["party"], t["partyLabel"], t["relation"], t["counterparty"], t["counterpartyLabel"],
+                   t["records"]]
 
     return twin_response(extension, html=lambda: "", rows=csv_rows, filename="network",
-                         data=lambda: {"as_of": effective, "members_on": effective, "ties_over": "all records",
+                         data=lambda: {"as_of": effective, "members_on": effective,
+                                       "ties_over": "all records",
                                        "nodes": list(nodes.values()), "ties": ties})

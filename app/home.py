@@ -40,13 +40,15 @@ def index(extension: str | None = None) -> Response:
                 yield [card["process"], card["status"], "", "", "", "", "", card["href"]]
             for reason in card["reasons"]:
                 for f in reason["findings"]:
-                    yield [card["process"], card["status"], reason["notation"] if reason["kind"] == "checklist"
-                           else "overdue", f["severity"], f["focus"], f["focusLabel"], f["message"], f["href"]]
+                    reason_name = reason["notation"] if reason["kind"] == "checklist" else "overdue"
+                    yield [card["process"], card["status"], reason_name, f["severity"], f["focus"],
+                           f["focusLabel"], f["message"], f["href"]]
 
     def html() -> str:
         return render_template(
             "home.html", as_of=effective, cards=health["cards"], validation_error=health["error"],
-            scores=_latest_scores(effective), due_total=health["due_total"], overdue_total=health["overdue_total"],
+            scores=_latest_scores(effective), due_total=health["due_total"],
+            overdue_total=health["overdue_total"],
             overview=run("relationship-overview", as_of=effective),
             store_url=get_store().url, triples=get_store().triple_count(), graphs=get_store().graphs(),
         )
@@ -74,7 +76,8 @@ def cards(as_of: str) -> dict:
         late = overdue.get(PROCESS + process, [])
         if late:
             reasons.append({
-                "kind": "overdue", "notation": "", "label": f"{len(late)} overdue obligation" + ("" if len(late) == 1 else "s"),
+                "kind": "overdue", "notation": "",
+                "label": f"{len(late)} overdue obligation" + ("" if len(late) == 1 else "s"),
                 "item": "", "status": "overdue", "href": page + "#overdue",
                 "findings": [{"severity": "Overdue", "focus": o["obligation"], "focusLabel": o["label"],
                               "message": f"due {o['dueDate']}, neither met nor waived", "href": o["href"],

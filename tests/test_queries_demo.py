@@ -98,8 +98,10 @@ ex:ra-extra a cg:ResponsibilityAssignment ; cg:responsibility ex:resp-strategy-r
     [clipped] = rows(store, "responsibilities-without-one-accountable", **{"from": "2026-03-01"})
     assert (clipped["fromDate"], clipped["periodStart"]) == ("2026-03-01", "2026-03-01")
     # A period before the assignments start has nobody accountable from its first day.
-    before = rows(store, "responsibilities-without-one-accountable", **{"from": "2025-06-01", "to": "2025-06-30"})
-    assert before and {(r["problem"], r["fromDate"]) for r in before} == {("no accountable party", "2025-06-01")}
+    before = rows(store, "responsibilities-without-one-accountable",
+                  **{"from": "2025-06-01", "to": "2025-06-30"})
+    assert before
+    assert {(r["problem"], r["fromDate"]) for r in before} == {("no accountable party", "2025-06-01")}
 
 
 def test_two_accountable_parties_before_the_as_of_date_are_found_by_default() -> None:
@@ -122,7 +124,8 @@ ex:role-new a cg:Role ; rdfs:label "Data protection officer" ; cg:process cgp:in
     found = {r["roleLabel"]: r for r in rows(store, "roles-vacant-or-double-held")}
     assert set(found) == {"Executive sponsor", "Data protection officer"}
     sponsor = found["Executive sponsor"]
-    assert (sponsor["problem"], sponsor["fromDate"], sponsor["holderCount"]) == ("held by 2", "2026-06-01", "2")
+    assert (sponsor["problem"], sponsor["fromDate"], sponsor["holderCount"]) == (
+        "held by 2", "2026-06-01", "2")
     assert "Someone Else" in sponsor["holders"].split("; ")
     assert (found["Data protection officer"]["problem"], found["Data protection officer"]["fromDate"]) == (
         "vacant", "2025-07-01")

@@ -63,10 +63,12 @@ def test_the_report_has_findings_on_every_process(report_by_item: dict[str, set[
 def test_the_raci_grid_marks_exactly_the_reports_findings_on_responsibilities_and_assignments(
         client: FlaskClient, store: Store, report_by_item: dict[str, set[str]]) -> None:
     on_the_grid = {r["x"].value for r in store.select(
-        f"SELECT ?x WHERE {{ {{ ?x a <{CG}Responsibility> }} UNION {{ ?x a <{CG}ResponsibilityAssignment> }} }}")}
+        f"SELECT ?x WHERE {{ {{ ?x a <{CG}Responsibility> }} UNION "
+        f"{{ ?x a <{CG}ResponsibilityAssignment> }} }}")}
     expected = {item: focus & on_the_grid for item, focus in report_by_item.items() if focus & on_the_grid}
     grid = client.get("/raci.json").json
-    marks = [f for row in grid["rows"] for f in row["flags"] + [m for ms in row["cells"].values() for m in ms]]
+    marks = [f for row in grid["rows"]
+             for f in row["flags"] + [m for ms in row["cells"].values() for m in ms]]
     assert by_item(marks) == expected
     assert set(expected) == {CHK + "responsibility-one-accountable", CHK + "responsibility-has-responsible",
                              CHK + "assignee-is-member"}
@@ -80,7 +82,8 @@ def test_the_raci_grid_marks_exactly_the_reports_findings_on_responsibilities_an
     assert [f["notation"] for f in rows[EX + "resp-hosting-operations"]["flags"]] == ["INT-07"]
     # A party that is not a member: its cell.
     strategy = rows[EX + "resp-strategy-review"]
-    assert strategy["flags"] == [] and [f["notation"] for f in strategy["cells"][EX + "kestrel-assurance"]] == ["INT-10"]
+    assert strategy["flags"] == []
+    assert [f["notation"] for f in strategy["cells"][EX + "kestrel-assurance"]] == ["INT-10"]
     assert all(f["href"].startswith("/checklist?as_of=2026-06-30#finding-") for f in marks)
 
 
@@ -121,19 +124,22 @@ def test_a_stakeholder_page_lists_the_findings_on_it_and_on_what_names_it(client
     assert [(f["notation"], f["focus"]) for f in kestrel["findings"]] == [
         ("INT-10", EX + "ra-strategy-review-i-regional-fund")]
     fund = client.get("/stakeholder.json", query_string={"iri": EX + "regional-fund"}).json
-    assert [(f["notation"], f["focus"]) for f in fund["findings"]] == [("AUD-03", EX + "target-regional-fund-va")]
+    assert [(f["notation"], f["focus"]) for f in fund["findings"]] == [
+        ("AUD-03", EX + "target-regional-fund-va")]
     page = client.get("/stakeholder", query_string={"iri": EX + "kestrel-assurance"}).data.decode()
     assert kestrel["findings"][0]["href"].replace("&", "&amp;") in page
 
 
 def test_the_pages_no_longer_contradict_the_report(client: FlaskClient) -> None:
     raci = client.get("/raci").data.decode()
-    assert "has no finding" not in raci and "Every responsibility has exactly one accountable party" not in raci
+    assert "has no finding" not in raci
+    assert "Every responsibility has exactly one accountable party" not in raci
     assert 'class="badge flag severity-violation" href="/checklist?as_of=2026-06-30#finding-' in raci
     integration = client.get("/process/integration").data.decode()
     # INT-06 fails, and the view beside it reads the same term and finds the same responsibility.
     assert 'id="item-INT-06" class="status-fails"' in integration
-    assert "Responsibilities without exactly one accountable party</a>, from 2025-07-01 to 2030-06-30: 1" in integration
+    assert ("Responsibilities without exactly one accountable party</a>, "
+            "from 2025-07-01 to 2030-06-30: 1") in integration
     assert "Vacant roles and roles held twice</a>, from 2025-07-01 to 2030-06-30: 2" in integration
     checklist = client.get("/checklist").data.decode()
     for flag in client.get("/raci.json").json["flags"]:
@@ -201,7 +207,8 @@ def test_the_stakeholder_twins(client: FlaskClient) -> None:
     assert listing.mimetype == "application/json"
     atlas = next(s for s in listing.json["stakeholders"] if s["iri"] == ATLAS)
     assert atlas["label"] == "Atlas IT Services Ltd"
-    assert any(r["stakeholder"] == ATLAS and r["current"] == "true" for r in csv_rows(client.get("/stakeholders.csv")))
+    listed = csv_rows(client.get("/stakeholders.csv"))
+    assert any(r["stakeholder"] == ATLAS and r["current"] == "true" for r in listed)
     one = client.get("/stakeholder.json", query_string={"iri": ATLAS})
     assert one.mimetype == "application/json" and one.json["label"] == "Atlas IT Services Ltd"
     owes = next(s for s in one.json["sections"] if s["heading"] == "Obligations it owes")
@@ -218,7 +225,8 @@ def test_the_scorecard_and_network_twins(client: FlaskClient) -> None:
     assert any(s["stakeholder"] == ATLAS and s["points"] for s in score.json["series"])
     rows = csv_rows(client.get("/scorecard.csv"))
     fieldfix = [r for r in rows if r["stakeholderLabel"] == "FieldFix Engineering Ltd"
-                and r["metricLabel"] == "Stakeholder satisfaction score" and r["measurementDate"] == "2026-06-30"]
+                and r["metricLabel"] == "Stakeholder satisfaction score"
+                and r["measurementDate"] == "2026-06-30"]
     assert [(r["value"], r["met"]) for r in fieldfix] == [("73.0", "false")]
     net = client.get("/network.json")
     assert net.mimetype == "application/json" and any(n["iri"] == ATLAS for n in net.json["nodes"])
