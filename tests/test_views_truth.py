@@ -239,3 +239,20 @@ def test_the_checklist_twins(client: FlaskClient) -> None:
     assert items["INT-06"]["findings"][0]["fingerprint"] and items["INT-06"]["status"] == "fails"
     rows = {r["notation"]: r for r in csv_rows(client.get("/checklist.csv"))}
     assert (rows["INT-06"]["status"], rows["INT-06"]["violations"]) == ("fails", "2")
+
+
+def test_the_period_views_take_from_and_to_on_the_web(client: FlaskClient) -> None:
+    url = "/views/roles-vacant-or-double-held.json"
+    default = client.get(url).json["results"]["bindings"]
+    assert [(b["role"]["value"], b["fromDate"]["value"], b["periodEnd"]["value"]) for b in default] == [
+        (EX + "role-service-delivery-manager", "2026-04-01", "2026-06-30")]
+    whole = client.get(url, query_string={"to": "2030-06-30"}).json["results"]["bindings"]
+    assert {(b["role"]["value"], b["fromDate"]["value"]) for b in whole} == {
+        (EX + "role-service-delivery-manager", "2026-04-01"), (EX + "role-audit-lead", "2030-06-21")}
+    # A period that starts inside the gap reports it from its own first day.
+    late = client.get(url, query_string={"from": "2026-05-01"}).json["results"]["bindings"]
+    assert [(b["fromDate"]["value"], b["periodStart"]["value"]) for b in late] == [("2026-05-01", "2026-05-01")]
+    bad = client.get(url, query_string={"from": "May"})
+    assert bad.status_code == 400 and bad.json["parameter"] == "from"
+    form = client.get("/views/responsibilities-without-one-accountable").data.decode()
+    assert 'name="from" type="date"' in form and 'name="to" type="date"' in form
