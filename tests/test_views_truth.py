@@ -251,7 +251,8 @@ def test_the_period_views_take_from_and_to_on_the_web(client: FlaskClient) -> No
         (EX + "role-service-delivery-manager", "2026-04-01"), (EX + "role-audit-lead", "2030-06-21")}
     # A period that starts inside the gap reports it from its own first day.
     late = client.get(url, query_string={"from": "2026-05-01"}).json["results"]["bindings"]
-    assert [(b["fromDate"]["value"], b["periodStart"]["value"]) for b in late] == [("2026-05-01", "2026-05-01")]
+    assert [(b["fromDate"]["value"], b["periodStart"]["value"]) for b in late] == [
+        ("2026-05-01", "2026-05-01")]
     bad = client.get(url, query_string={"from": "May"})
     assert bad.status_code == 400 and bad.json["parameter"] == "from"
     form = client.get("/views/responsibilities-without-one-accountable").data.decode()
