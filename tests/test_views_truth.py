@@ -257,3 +257,16 @@ def test_the_period_views_take_from_and_to_on_the_web(client: FlaskClient) -> No
     assert bad.status_code == 400 and bad.json["parameter"] == "from"
     form = client.get("/views/responsibilities-without-one-accountable").data.decode()
     assert 'name="from" type="date"' in form and 'name="to" type="date"' in form
+
+
+def test_a_responsibility_with_nobody_accountable_is_marked_from_the_report() -> None:
+    from tests.views_support import demo_store
+
+    store = demo_store()
+    store.update(f"DELETE WHERE {{ <{EX}ra-strategy-review-a-nw-exec> ?p ?o }}")
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    grid = client.get("/raci.json").json
+    row = next(r for r in grid["rows"] if r["responsibility"] == EX + "resp-strategy-review")
+    assert [f["notation"] for f in row["flags"]] == ["INT-06"]
+    assert "Nobody is Accountable" in row["flags"][0]["message"]
+    assert "A" not in "".join(row["letters"].values())
