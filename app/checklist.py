@@ -4,21 +4,23 @@ Unlike the named queries, this view needs the SHACL validation report, which is 
 it runs :func:`comgraph.validate.validate` on the store and joins the findings to the checklist
 (``ontology/vocab/checklist.ttl``) through each shape's ``cg:enforces``. ``/checklist`` shows it
 to people; ``/checklist.json`` and ``/checklist.csv`` (or the Accept header) give one row per
-checklist item to machines. The home page and the process pages use the same assessment.
+checklist item to machines.
+
+This is the one place a page gets a judgement from. The home page, the process pages and the
+RACI grid flag exactly the findings of this assessment (the same ``Report`` the CLI renders, for
+the same data, shapes and as-of date); each flag names its checklist item and links to the
+finding here (``/checklist#finding-FINGERPRINT``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from comgraph.app import get_store
 from comgraph.app.named_queries import as_of_arg
 from comgraph.app.tables import vocabulary_store
-from comgraph.app.twins import twin_format
+from comgraph.app.twins import twin_response
 from flask import Blueprint, Response, current_app, render_template, url_for
 
 from comgraph.namespaces import CG, PROCESS
@@ -31,11 +33,21 @@ STATUSES = ("fails", "warns", "passes", "not checked")
 
 @dataclass
 class Finding:
+    """One finding of the validation report, as the pages show it."""
+
     focus: str
     focus_label: str | None
     message: str
     severity: str
     shape: str
+    item: str = ""
+    notation: str = ""
+    item_label: str = ""
+    process: str = ""
+    value: str | None = None
+    fingerprint: str = ""
+    #: Where the finding is shown in full: its line on the checklist page for the same date.
+    href: str = ""
 
 
 @dataclass
@@ -64,6 +76,10 @@ class Assessment:
     as_of: str
     items: list[Item]
     error: str | None = None
+
+    def findings(self) -> list[Finding]:
+        """Every open finding that belongs to a checklist item, in the report's order."""
+        return [f for i in self.items for f in i.findings]
 
     def by_process(self) -> list[dict]:
         summary = []
@@ -125,34 +141,39 @@ def assess(as_of: str | None = None) -> Assessment:
             item.violations += 1
         else:
             item.warnings += 1
-        item.findings.append(Finding(_text(result.focus), result.focus_label, result.message,
-                                     result.severity.label, result.shape))
+        item.findings.append(Finding(
+            _text(result.focus), result.focus_label, result.message, result.severity.label, result.shape,
+            item=item.iri, notation=item.notation, item_label=item.label, process=item.process,
+            value=None if result.value is None else _text(result.value), fingerprint=result.fingerprint,
+            href=finding_href(effective, result.fingerprint)))
     return Assessment(effective, list(items.values()))
+
+
+def finding_href(as_of: str, fingerprint: str) -> str:
+    """The link to one finding: its line on the checklist page for that date."""
+    return url_for("checklist.page", as_of=as_of) + f"#finding-{fingerprint}"
 
 
 @bp.get("/checklist")
 @bp.get("/checklist.<any(json, csv):extension>")
-def page(extension: str | None = None) -> Response | str:
-    extension = twin_format(extension, {"text/html": "html", "application/json": "json", "text/csv": "csv"})
+def page(extension: str | None = None) -> Response:
     assessment = assess(as_of_arg())
-    if extension == "json":
-        body = {"as_of": assessment.as_of, "error": assessment.error,
+
+    def data() -> dict:
+        return {"as_of": assessment.as_of, "error": assessment.error,
                 "items": [asdict(i) | {"status": i.status} for i in assessment.items]}
-        response = Response(json.dumps(body, indent=1) + "\n", mimetype="application/json")
-    elif extension == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["item", "notation", "label", "process", "status", "violations", "warnings"])
+
+    def rows():
+        yield ["item", "notation", "label", "process", "status", "violations", "warnings"]
         for i in assessment.items:
-            writer.writerow([i.iri, i.notation, i.label, i.process, i.status, i.violations, i.warnings])
-        response = Response(out.getvalue(), mimetype="text/csv")
-    else:
-        response = Response(render_template("dashboards/checklist.html", assessment=assessment,
-                                            processes=assessment.by_process(),
-                                            titles={p: p.capitalize() for p in PROCESSES}),
-                            mimetype="text/html")
-    response.vary.add("Accept")
-    return response
+            yield [i.iri, i.notation, i.label, i.process, i.status, i.violations, i.warnings]
+
+    def html() -> str:
+        return render_template("dashboards/checklist.html", assessment=assessment,
+                               processes=assessment.by_process(),
+                               titles={p: p.capitalize() for p in PROCESSES})
+
+    return twin_response(extension, html=html, data=data, rows=rows, filename="checklist")
 
 
 def _checklist_items() -> list[Item]:

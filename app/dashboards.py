@@ -3,7 +3,12 @@ stakeholder pages.
 
 Each dashboard runs named queries through the catalogue (the same rows ``/views/NAME`` shows)
 and lays them out for people; each links to the views it is made of, so the machine-readable
-rows are one click away.
+rows are one click away. Each has ``.json`` and ``.csv`` twins (``twins.twin_response``).
+
+A dashboard judges nothing itself: every pass, fail or warning it shows is a finding of the
+checklist assessment (``checklist.assess``, the validation report for the same data and as-of
+date), and every mark names its checklist item and links to the finding. Data shown on one date
+(the RACI letters) says which date; data over a period says which period.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.charts import Edge, Node, line_chart, network
-from comgraph.app.checklist import assess
-from comgraph.app.named_queries import as_of_arg, get_catalogue, run
+from comgraph.app.checklist import Finding, assess
+from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
+from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from comgraph.namespaces import PREFIXES, PROCESS, RDFS_LABEL
+from comgraph.namespaces import CG, PREFIXES, PROCESS, RDFS_LABEL
 from comgraph.queries import PROCESSES, ParameterError, as_of_date
 
 bp = Blueprint("dashboards", __name__)
@@ -46,45 +52,133 @@ def label_of(row: Mapping, key: str) -> str:
 
 
 @bp.get("/raci")
-def raci() -> str:
+@bp.get("/raci.<any(json, csv):extension>")
+def raci(extension: str | None = None) -> Response:
     as_of = as_of_arg()
-    assignments = run("raci-matrix", as_of=as_of)
-    lacking = run("responsibilities-without-one-accountable", as_of=as_of)
+    grid = _raci_grid(as_of)
+
+    def rows():
+        yield ["process", "responsibility", "responsibilityLabel", "party", "partyLabel", "letters",
+               "items", "findings"]
+        for row in grid["rows"]:
+            if row["flags"]:
+                yield [row["process"], row["responsibility"], row["label"], "", "", "",
+                       _notations(row["flags"]), _fingerprints(row["flags"])]
+            for party in grid["parties"]:
+                letters, flags = row["letters"].get(party["iri"], ""), row["cells"].get(party["iri"], [])
+                if letters or flags:
+                    yield [row["process"], row["responsibility"], row["label"], party["iri"], party["label"],
+                           letters, _notations(flags), _fingerprints(flags)]
+
+    def html() -> str:
+        sections: dict[str, dict] = OrderedDict()
+        for row in grid["rows"]:
+            section = sections.setdefault(row["process"], {"title": row["processTitle"] or "No process",
+                                                           "rows": []})
+            section["rows"].append(row | {
+                "href": resource_url(row["responsibility"]),
+                "cell_list": [{"letters": row["letters"].get(p["iri"], ""),
+                               "flags": row["cells"].get(p["iri"], [])} for p in grid["parties"]]})
+        return render_template(
+            "dashboards/raci.html", grid=grid, sections=list(sections.values()),
+            columns=[p | {"href": resource_url(p["iri"])} for p in grid["parties"]],
+            as_of=grid["as_of"], views=["raci-matrix", "responsibilities-without-one-accountable"])
+
+    return twin_response(extension, html=html, data=lambda: grid, rows=rows, filename="raci")
+
+
+def _raci_grid(as_of: str | None) -> dict:
+    """The RACI letters current on the as-of date, and the findings of the validation report on
+    responsibilities (marked on their row) and on assignments (marked on their cell)."""
+    effective = _effective_as_of(as_of)
+    assessment = assess(effective)
+    store = get_store()
+    responsibilities = {r["r"].value: r for r in store.select(
+        f"SELECT ?r (SAMPLE(?l) AS ?label) (SAMPLE(?p) AS ?process) WHERE {{ ?r a <{CG}Responsibility> "
+        f"OPTIONAL {{ ?r <{RDFS_LABEL}> ?l }} OPTIONAL {{ ?r <{CG}process> ?p }} }} GROUP BY ?r")
+        if isinstance(r["r"], ox.NamedNode)}
     parties: dict[str, str] = {}
-    groups: dict[str, OrderedDict] = defaultdict(OrderedDict)
-    process_labels: dict[str, str] = {}
-    for row in assignments:
+    grid: dict[str, dict] = {}
+
+    def row_for(iri: str, label: str | None = None, process: str = "") -> dict:
+        if iri not in grid:
+            known = responsibilities.get(iri, {})
+            process = process or text(known.get("process"))
+            title = _process_title({"process": ox.NamedNode(process)}) if process else ""
+            grid[iri] = {"responsibility": iri, "process": process, "processTitle": title,
+                         "label": label or text(known.get("label")) or known_label(iri) or compact_iri(iri),
+                         "letters": {}, "flags": [], "cells": {}}
+        return grid[iri]
+
+    for row in run("raci-matrix", as_of=effective):
         party = text(row["party"])
         parties[party] = label_of(row, "party")
-        process = text(row.get("process"))
-        process_labels[process] = _process_title(row)
-        entry = groups[process].setdefault(text(row["responsibility"]), {
-            "iri": text(row["responsibility"]), "label": label_of(row, "responsibility"),
-            "letters": defaultdict(list)})
-        entry["letters"][party].append(text(row["raci"]))
-    for row in lacking:  # responsibilities with no current assignment at all still get a row
-        process = text(row.get("process"))
-        process_labels.setdefault(process, _process_title(row))
-        groups[process].setdefault(text(row["responsibility"]), {
-            "iri": text(row["responsibility"]), "label": label_of(row, "responsibility"),
-            "letters": defaultdict(list)})
-    columns = sorted(parties.items(), key=lambda kv: kv[1].lower())
-    sections = []
-    for process in sorted(groups, key=_process_order):
-        rows = []
-        for entry in sorted(groups[process].values(), key=lambda e: e["label"].lower()):
-            accountable = sum(letters.count("A") for letters in entry["letters"].values())
-            rows.append({
-                "href": resource_url(entry["iri"]), "label": entry["label"],
-                "cells": ["".join(sorted(entry["letters"].get(p, []), key="RACI".index)) for p, _ in columns],
-                "accountable": accountable, "flagged": accountable != 1,
-            })
-        sections.append({"title": process_labels.get(process) or "No process", "rows": rows})
-    return render_template(
-        "dashboards/raci.html", columns=[{"label": lbl, "href": resource_url(iri)} for iri, lbl in columns],
-        sections=sections, flagged=sum(r["flagged"] for s in sections for r in s["rows"]),
-        as_of=_effective_as_of(as_of), views=["raci-matrix", "responsibilities-without-one-accountable"],
-    )
+        entry = row_for(text(row["responsibility"]), label_of(row, "responsibility"),
+                        text(row.get("process")))
+        entry["letters"][party] = "".join(sorted(entry["letters"].get(party, "") + text(row["raci"]),
+                                                 key="RACI".index))
+    for iri in responsibilities:  # a responsibility with no assignment on the date still has a row
+        row_for(iri)
+    findings = assessment.findings()
+    assignments = _assignments({f.focus for f in findings} | {f.value for f in findings if f.value})
+    flagged = 0
+    for finding in findings:
+        mark = flag_of(finding)
+        if finding.focus in responsibilities:
+            row_for(finding.focus)["flags"].append(mark)
+            flagged += 1
+            if finding.value in assignments:  # e.g. the overlapping Accountable assignment
+                resp, party, party_label = assignments[finding.value]
+                parties.setdefault(party, party_label)
+                row_for(resp)["cells"].setdefault(party, []).append(mark)
+        elif finding.focus in assignments:
+            resp, party, party_label = assignments[finding.focus]
+            parties.setdefault(party, party_label)
+            row_for(resp)["cells"].setdefault(party, []).append(mark)
+            flagged += 1
+    columns = [{"iri": iri, "label": label}
+               for iri, label in sorted(parties.items(), key=lambda kv: kv[1].lower())]
+    rows = sorted(grid.values(), key=lambda r: (_process_order(r["process"]), r["label"].lower()))
+    for row in rows:
+        row["flagged"] = bool(row["flags"] or row["cells"])
+    return {"as_of": effective, "letters_on": effective, "error": assessment.error,
+            "parties": columns, "rows": rows, "flagged": flagged,
+            # Every finding marked on the grid, once (one can mark a row and a cell).
+            "flags": list({m["fingerprint"]: m for r in rows
+                           for m in r["flags"] + [f for fl in r["cells"].values() for f in fl]}.values())}
+
+
+def _assignments(iris: set[str]) -> dict[str, tuple[str, str, str]]:
+    """assignment IRI -> (responsibility, party, party label), for those of ``iris`` that are
+    responsibility assignments."""
+    named = [i for i in iris if i and i.startswith(("http://", "https://", "urn:"))]
+    if not named:
+        return {}
+    values = " ".join(str(ox.NamedNode(i)) for i in sorted(named))
+    found = get_store().select(
+        f"SELECT ?a ?r ?party (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?a {{ {values} }} "
+        f"?a a <{CG}ResponsibilityAssignment> ; <{CG}responsibility> ?r . "
+        f"OPTIONAL {{ ?a <{CG}party> ?party OPTIONAL {{ ?party <{RDFS_LABEL}> ?l }} }} }} "
+        "GROUP BY ?a ?r ?party")
+    return {r["a"].value: (r["r"].value, text(r.get("party")),
+                           text(r.get("label")) or compact_iri(text(r.get("party"))))
+            for r in found}
+
+
+def flag_of(finding: Finding) -> dict:
+    """A finding as a dashboard marks it: its checklist item, what it says, the link to it."""
+    return {"item": finding.item, "notation": finding.notation, "itemLabel": finding.item_label,
+            "severity": finding.severity, "focus": finding.focus, "focusLabel": finding.focus_label,
+            "value": finding.value, "message": finding.message, "fingerprint": finding.fingerprint,
+            "href": finding.href}
+
+
+def _notations(flags: list[dict]) -> str:
+    return "; ".join(dict.fromkeys(f["notation"] for f in flags))
+
+
+def _fingerprints(flags: list[dict]) -> str:
+    return "; ".join(f["fingerprint"] for f in flags)
 
 
 @bp.get("/scorecard")
@@ -153,19 +247,34 @@ def network_picture() -> str:
 
 
 @bp.get("/stakeholders")
-def stakeholders() -> str:
+@bp.get("/stakeholders.<any(json, csv):extension>")
+def stakeholders(extension: str | None = None) -> Response:
     as_of = as_of_arg()
+    effective = _effective_as_of(as_of)
     rows = run("stakeholders-and-roles", as_of=as_of)
     people: dict[str, dict] = OrderedDict()
     for row in rows:
         key = text(row["stakeholder"])
-        entry = people.setdefault(key, {"label": label_of(row, "stakeholder"),
+        entry = people.setdefault(key, {"iri": key, "label": label_of(row, "stakeholder"),
                                         "href": url_for("dashboards.stakeholder", iri=key), "roles": []})
-        entry["roles"].append({"label": label_of(row, "stakeholderRole"),
+        entry["roles"].append({"role": text(row.get("stakeholderRole")),
+                               "label": label_of(row, "stakeholderRole"),
                                "current": text(row.get("current")) == "true",
                                "start": text(row.get("startDate")), "end": text(row.get("endDate"))})
-    return render_template("dashboards/stakeholders.html", stakeholders=list(people.values()),
-                           as_of=_effective_as_of(as_of), views=["stakeholders-and-roles"])
+
+    def csv_rows():
+        yield ["stakeholder", "stakeholderLabel", "part", "partLabel", "current", "startDate", "endDate"]
+        for p in people.values():
+            for r in p["roles"]:
+                yield [p["iri"], p["label"], r["role"], r["label"], str(r["current"]).lower(), r["start"],
+                       r["end"]]
+
+    return twin_response(
+        extension,
+        data=lambda: {"as_of": effective, "current_on": effective, "stakeholders": list(people.values())},
+        rows=csv_rows, filename="stakeholders",
+        html=lambda: render_template("dashboards/stakeholders.html", stakeholders=list(people.values()),
+                                     as_of=effective, views=["stakeholders-and-roles"]))
 
 
 # Each section of a stakeholder page: (heading, named query, the parameter the stakeholder fills).
@@ -180,13 +289,15 @@ STAKEHOLDER_SECTIONS = (
 
 
 @bp.get("/stakeholder")
-def stakeholder() -> Response | str:
+@bp.get("/stakeholder.<any(json, csv):extension>")
+def stakeholder(extension: str | None = None) -> Response:
     raw = request.args.get("iri", "").strip()
     try:
         iri = get_catalogue().get("stakeholders-and-roles").parameter("stakeholder").parse(raw).value
     except ParameterError as exc:
         abort(Response(f"iri: {exc.reason}\n", status=400, mimetype="text/plain"))
     as_of = as_of_arg()
+    effective = _effective_as_of(as_of)
     label = _label(iri)
     if label is None:
         abort(404)
@@ -198,38 +309,170 @@ def stakeholder() -> Response | str:
         drop = {parameter} if parameter in rows.variables else set()
         variables = [v for v in rows.variables if v not in drop and v != parameter + "Label"]
         sections.append({
-            "heading": heading, "count": len(rows),
+            "heading": heading, "name": name, "count": len(rows), "rows": rows, "variables": variables,
+            "period": _period_of(query, effective),
             "table": table(variables, rows, {c.name: c.description for c in query.columns}),
             "view": url_for("views.view", name=name, **values),
         })
-    return render_template("dashboards/stakeholder.html", label=label, iri=iri, resource=resource_url(iri),
-                           sections=sections, as_of=_effective_as_of(as_of))
+
+    assessment = assess(effective)
+    findings = [flag_of(f) for f in _findings_about(iri, assessment.findings())]
+
+    def data() -> dict:
+        return {"iri": iri, "label": label, "as_of": effective, "error": assessment.error,
+                "findings": findings,
+                "sections": [{"heading": s["heading"], "view": s["name"], "href": s["view"],
+                              "period": s["period"],
+                              "count": s["count"], "rows": plain_rows(s["rows"])} for s in sections]}
+
+    def csv_rows():
+        # One line per value: the sections' columns differ, so the CSV is long, not wide.
+        yield ["section", "view", "row", "column", "value"]
+        for number, f in enumerate(findings, 1):
+            yield ["Checklist findings", "checklist", number, f["notation"], f["focus"]]
+        for s in sections:
+            for number, row in enumerate(s["rows"], 1):
+                for column in s["variables"]:
+                    if row.get(column) is not None:
+                        yield [s["heading"], s["name"], number, column, text(row[column]) or str(row[column])]
+
+    return twin_response(
+        extension, data=data, rows=csv_rows, filename="stakeholder",
+        html=lambda: render_template("dashboards/stakeholder.html", label=label, iri=iri,
+                                     resource=resource_url(iri), sections=sections, as_of=effective,
+                                     findings=findings, validation_error=assessment.error))
+
+
+def _findings_about(iri: str, findings: list[Finding]) -> list[Finding]:
+    """The findings on the stakeholder itself or on something that names it directly (its
+    assignments, the targets that apply to it, the obligations it owes ...)."""
+    named = sorted({f.focus for f in findings if f.focus.startswith(("http://", "https://", "urn:"))})
+    if not named:
+        return []
+    values = " ".join(str(ox.NamedNode(i)) for i in named)
+    naming = {r["x"].value for r in get_store().select(
+        f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} ?x ?p ?o FILTER (?o = ?who) }}",
+        bindings={"who": ox.NamedNode(iri)})}
+    return [f for f in findings if f.focus == iri or f.focus in naming]
 
 
 @bp.get("/process/<string:name>")
-def process(name: str) -> str:
-    if name not in PROCESSES:
+def process(name: str) -> Response:
+    name, _, extension = name.partition(".")
+    if name not in PROCESSES or extension not in ("", "json", "csv"):
         abort(404)
     as_of = as_of_arg()
-    holdings = run("process-holdings", process=PROCESS + name)
-    held = [{"cell": cell(r["class"], _label(r["class"].value)), "count": int(r["n"].value)}
-            for r in holdings]
-    views, problems = [], []
+    effective = _effective_as_of(as_of)
+    page = process_page(name, effective)
+
+    def csv_rows():
+        yield ["process", "notation", "item", "itemLabel", "status", "severity", "focus", "focusLabel",
+               "message", "finding"]
+        for i in page["checklist"]["items"]:
+            for f in i["findings"] or [None]:
+                yield [name, i["notation"], i["item"], i["label"], i["status"],
+                       *((f["severity"], f["focus"], f["focusLabel"], f["message"], f["href"]) if f
+                         else ("",) * 5)]
+
+    def html() -> str:
+        holdings = [{"cell": cell(ox.NamedNode(h["class"]), h["label"]), "count": h["count"]}
+                    for h in page["holdings"]]
+        return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name],
+                               held=holdings,
+                               page=page, checklist=page["checklist"], overdue=page["overdue"],
+                               views=[v for v in page["views"] if not v["defects"]],
+                               problems=[v for v in page["views"] if v["defects"]], as_of=effective,
+                               processes=[(p, PROCESS_TITLES[p]) for p in PROCESSES])
+
+    return twin_response(extension or None, html=html, data=lambda: _without_tables(page), rows=csv_rows,
+                         filename=f"process-{name}")
+
+
+def process_page(name: str, as_of: str) -> dict:
+    """What a process page shows: its checklist items with their findings (the validation
+    report's), its overdue obligations, its views with their rows and periods, its holdings."""
+    assessment = assess(as_of)
+    summary = next(p for p in assessment.by_process() if p["process"] == name)
+    items = [{"item": i.iri, "notation": i.notation, "label": i.label, "status": i.status,
+              "violations": i.violations, "warnings": i.warnings,
+              "href": url_for("dashboards.process", name=name, as_of=as_of) + f"#item-{i.notation}",
+              "findings": [flag_of(f) for f in i.findings]} for i in summary["items"]]
+    term = _term()
+    views = []
     for query in sorted((q for q in get_catalogue() if q.process == name), key=lambda q: q.title.lower()):
         values = _as_of_for(query, as_of)
+        names = {p.name for p in query.parameters}
+        if {"from", "to"} <= names and term:
+            # Over the whole term: the period the checklist's shapes read, so both see the same.
+            values |= {"from": term[0]} | ({"to": term[1]} if term[1] else {})
         rows = run(query.name, **values)
-        entry = {"title": query.title, "href": url_for("views.view", name=query.name, **values),
-                 "count": len(rows), "description": query.description}
-        if query.extra.get("defects"):
+        entry = {"name": query.name, "title": query.title, "description": query.description,
+                 "href": url_for("views.view", name=query.name, **values),
+                 "json": url_for("views.view", name=query.name + ".json", **values),
+                 "period": _period_of(query, as_of, values), "count": len(rows),
+                 "defects": bool(query.extra.get("defects"))}
+        if entry["defects"]:
+            entry["rows"] = plain_rows(rows)
             entry["table"] = table(rows.variables, rows, {c.name: c.description for c in query.columns})
-            problems.append(entry)
-        else:
-            views.append(entry)
-    checklist = next(p for p in assess(as_of).by_process() if p["process"] == name)
-    return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name], held=held,
-                           checklist=checklist,
-                           views=views, problems=problems, as_of=_effective_as_of(as_of),
-                           processes=[(p, PROCESS_TITLES[p]) for p in PROCESSES])
+        views.append(entry)
+    holdings = [{"class": r["class"].value,
+                 "label": _label(r["class"].value) or compact_iri(r["class"].value),
+                 "count": int(r["n"].value)} for r in run("process-holdings", process=PROCESS + name)]
+    return {"process": name, "title": PROCESS_TITLES[name], "as_of": as_of, "error": assessment.error,
+            "href": url_for("dashboards.process", name=name, as_of=as_of),
+            "checklist": {"counts": summary["counts"], "violations": summary["violations"],
+                          "warnings": summary["warnings"], "items": items,
+                          "failing": [i for i in items if i["findings"]]},
+            "overdue": overdue_obligations(as_of).get(PROCESS + name, []),
+            "overdue_href": url_for("dashboards.process", name=name, as_of=as_of) + "#overdue",
+            "views": views, "holdings": holdings}
+
+
+def overdue_obligations(as_of: str) -> dict[str, list[dict]]:
+    """The overdue obligations (the ``obligations-overdue`` view) by the process they belong to.
+    The home page counts them per card and the process page lists them, from this one call."""
+    by_process: dict[str, list[dict]] = defaultdict(list)
+    for row in run("obligations-overdue", as_of=as_of):
+        by_process[text(row.get("process"))].append(
+            {"obligation": text(row["obligation"]), "label": label_of(row, "obligation"),
+             "obligor": label_of(row, "obligor") if row.get("obligor") else "",
+             "dueDate": text(row["dueDate"]), "status": label_of(row, "status") if row.get("status") else "",
+             "href": resource_url(text(row["obligation"]))})
+    return by_process
+
+
+def plain_rows(rows: Rows) -> list[dict[str, str]]:
+    """Named-query rows as JSON values: each bound term's lexical form (IRIs whole)."""
+    return [{k: (text(v) or str(v)) for k, v in row.items() if v is not None} for row in rows]
+
+
+def _without_tables(page: dict) -> dict:
+    return page | {"views": [{k: v for k, v in view.items() if k != "table"} for view in page["views"]]}
+
+
+def _term() -> tuple[str, str] | None:
+    """The relationship's term (first day, last day or ""), from the overview view."""
+    rows = [r for r in run("relationship-overview") if r.get("startDate") is not None]
+    if not rows:
+        return None
+    start = min(text(r["startDate"]) for r in rows)
+    ends = [text(r.get("endDate")) for r in rows]
+    return start, ("" if "" in ends else max(ends))
+
+
+def _period_of(query, as_of: str, values: Mapping[str, str] | None = None) -> str:
+    """How a view reads time, in words: on one date, over a period, or all records."""
+    values = values or {}
+    names = {p.name for p in query.parameters}
+    if {"from", "to"} <= names:
+        start = values.get("from") or "the relationship's start"
+        end = values.get("to") or f"{as_of} (or the term's end, when earlier)"
+        return f"from {start} to {end}"
+    if "as_of" in names:
+        date = values.get("as_of") or as_of
+        described = next(p.description for p in query.parameters if p.name == "as_of").strip().rstrip(".")
+        return f"as of {date}: {described[:1].lower() + described[1:]}" if described else f"as of {date}"
+    return "all records"
 
 
 def _label(iri: str) -> str | None:
@@ -265,3 +508,79 @@ def _process_order(process: str) -> tuple[int, str]:
 
 def _effective_as_of(as_of: str | None) -> str:
     return as_of or as_of_date(get_store()).isoformat()
+
+
+# -- the machine twins of /scorecard and /network (their pages are drawn above) ----------------
+
+
+@bp.get("/scorecard.<any(json, csv):extension>", endpoint="scorecard_twin")
+def scorecard_twin(extension: str) -> Response:
+    """The scorecard's data: every measurement per stakeholder, component and metric, with its
+    target and whether it met it (the ``audit-scorecard`` rows up to the as-of date)."""
+    as_of = as_of_arg()
+    effective = _effective_as_of(as_of)
+    stakeholder_iri = request.args.get("stakeholder") or None
+    try:
+        rows = run("audit-scorecard", as_of=as_of, stakeholder=stakeholder_iri)
+    except ParameterError as exc:
+        abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
+    series: dict[tuple, dict] = OrderedDict()
+    for row in rows:
+        key = (text(row["stakeholder"]), text(row["component"]), text(row["metric"]))
+        entry = series.setdefault(key, {
+            "stakeholder": key[0], "stakeholderLabel": label_of(row, "stakeholder"),
+            "component": key[1], "componentLabel": label_of(row, "component"),
+            "metric": key[2], "metricLabel": label_of(row, "metric"), "threshold": None, "points": []})
+        met = row.get("met")
+        entry["points"].append({"date": text(row["measurementDate"]), "value": float(row["value"].value),
+                                "met": None if met is None else met.value == "true"})
+        if row.get("threshold") is not None:
+            entry["threshold"] = float(row["threshold"].value)
+
+    def csv_rows():
+        yield ["stakeholder", "stakeholderLabel", "component", "componentLabel", "metric", "metricLabel",
+               "measurementDate", "value", "threshold", "met"]
+        for e in series.values():
+            for point in e["points"]:
+                yield [e["stakeholder"], e["stakeholderLabel"], e["component"], e["componentLabel"],
+                       e["metric"], e["metricLabel"], point["date"], point["value"], e["threshold"],
+                       "" if point["met"] is None else str(point["met"]).lower()]
+
+    return twin_response(extension, html=lambda: "", rows=csv_rows, filename="scorecard",
+                         data=lambda: {"as_of": effective, "period": f"every measurement up to {effective}",
+                                       "series": list(series.values())})
+
+
+@bp.get("/network.<any(json, csv):extension>", endpoint="network_twin")
+def network_twin(extension: str) -> Response:
+    """The network's data: the stakeholders current on the as-of date (with the parts they play)
+    and the ties between parties (the ``stakeholder-relations`` rows, over all records)."""
+    as_of = as_of_arg()
+    effective = _effective_as_of(as_of)
+    nodes: dict[str, dict] = OrderedDict()
+    for row in run("stakeholders-and-roles", as_of=as_of):
+        if text(row.get("current")) != "true":
+            continue
+        key = text(row["stakeholder"])
+        node = nodes.setdefault(key, {"iri": key, "label": label_of(row, "stakeholder"), "kinds": []})
+        node["kinds"].append(label_of(row, "stakeholderRole"))
+    ties = []
+    for row in run("stakeholder-relations"):
+        for end in ("party", "counterparty"):
+            nodes.setdefault(text(row[end]), {"iri": text(row[end]), "label": label_of(row, end),
+                                              "kinds": []})
+        ties.append({"party": text(row["party"]), "partyLabel": label_of(row, "party"),
+                     "counterparty": text(row["counterparty"]),
+                     "counterpartyLabel": label_of(row, "counterparty"),
+                     "relation": text(row["relation"]), "records": int(row["records"].value)})
+
+    def csv_rows():
+        yield ["party", "partyLabel", "relation", "counterparty", "counterpartyLabel", "records"]
+        for t in ties:
+            yield [t["party"], t["partyLabel"], t["relation"], t["counterparty"], t["counterpartyLabel"],
+                   t["records"]]
+
+    return twin_response(extension, html=lambda: "", rows=csv_rows, filename="network",
+                         data=lambda: {"as_of": effective, "members_on": effective,
+                                       "ties_over": "all records",
+                                       "nodes": list(nodes.values()), "ties": ties})

@@ -1,9 +1,11 @@
 """The home page: the relationship's health at a glance, one card per co-management process.
 
-Each card counts what is wrong in that process (the rows of its defect views), the obligations of
-that process due soon and overdue, and links to the process page. Below the cards, the latest
-audit score of every stakeholder on each of the four components, against its target. All of it
-comes from the named queries, so every number links to the rows behind it.
+A card judges nothing itself. It is red only for a reason it names and links: a checklist item
+that fails in the validation report (``checklist.assess``, the report ``comgraph validate`` gives
+for the same data and as-of date) or an obligation of its process that is overdue (the
+``obligations-overdue`` rows its process page lists, from the same call); amber when an item only
+warns. Below the cards, the latest audit score of every stakeholder on each of the four
+components, against its target. ``/index.json`` and ``/index.csv`` are the page's twins.
 """
 
 from __future__ import annotations
@@ -12,56 +14,86 @@ from collections import OrderedDict
 
 from comgraph.app import get_store
 from comgraph.app.checklist import assess
-from comgraph.app.dashboards import COMPONENT_ORDER, label_of, text
-from comgraph.app.named_queries import as_of_arg, get_catalogue, run
+from comgraph.app.dashboards import COMPONENT_ORDER, flag_of, label_of, overdue_obligations, text
+from comgraph.app.named_queries import as_of_arg, run
+from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, Response, render_template, url_for
 
 from comgraph.namespaces import PROCESS
 from comgraph.queries import PROCESSES, as_of_date
 
 bp = Blueprint("home", __name__)
-OVERDUE = "obligations-overdue"
 
 
 @bp.get("/")
-def index() -> str:
+@bp.get("/index.<any(json, csv):extension>")
+def index(extension: str | None = None) -> Response:
     as_of = as_of_arg()
     effective = as_of or as_of_date(get_store()).isoformat()
-    due = run("obligations-due", as_of=effective)
-    overdue = run(OVERDUE, as_of=effective)
-    cards = []
+    health = cards(effective)
+
+    def csv_rows():
+        yield ["process", "status", "reason", "severity", "focus", "focusLabel", "message", "link"]
+        for card in health["cards"]:
+            if not card["reasons"]:
+                yield [card["process"], card["status"], "", "", "", "", "", card["href"]]
+            for reason in card["reasons"]:
+                for f in reason["findings"]:
+                    reason_name = reason["notation"] if reason["kind"] == "checklist" else "overdue"
+                    yield [card["process"], card["status"], reason_name, f["severity"], f["focus"],
+                           f["focusLabel"], f["message"], f["href"]]
+
+    def html() -> str:
+        return render_template(
+            "home.html", as_of=effective, cards=health["cards"], validation_error=health["error"],
+            scores=_latest_scores(effective), due_total=health["due_total"],
+            overdue_total=health["overdue_total"],
+            overview=run("relationship-overview", as_of=effective),
+            store_url=get_store().url, triples=get_store().triple_count(), graphs=get_store().graphs(),
+        )
+
+    return twin_response(extension, html=html, data=lambda: health, rows=csv_rows, filename="health")
+
+
+def cards(as_of: str) -> dict:
+    """One card per process: its status and every reason for it, each with its findings and link."""
+    assessment = assess(as_of)
+    by_process = {p["process"]: p for p in assessment.by_process()}
+    overdue = overdue_obligations(as_of)
+    due = run("obligations-due", as_of=as_of)
+    result = []
     for process in PROCESSES:
-        iri = PROCESS + process
-        defects = []
-        for query in sorted(get_catalogue(), key=lambda q: q.title.lower()):
-            # Overdue obligations are counted per process below, from the obligations' own process.
-            if query.process == process and query.extra.get("defects") and query.name != OVERDUE:
-                values = {"as_of": effective} if any(p.name == "as_of" for p in query.parameters) else {}
-                defects.append({"title": query.title, "count": len(run(query.name, **values)),
-                                "href": url_for("views.view", name=query.name, **values)})
-        soon = sum(1 for r in due if text(r.get("process")) == iri)
-        late = sum(1 for r in overdue if text(r.get("process")) == iri)
-        cards.append({
-            "name": process, "title": PROCESS_TITLES[process],
-            "href": url_for("dashboards.process", name=process),
-            "defects": defects, "due": soon, "overdue": late,
-            "failing": late > 0 or any(d["count"] for d in defects),
+        summary = by_process[process]
+        page = url_for("dashboards.process", name=process, as_of=as_of)
+        reasons = []
+        for item in summary["items"]:
+            if item.findings:
+                reasons.append({
+                    "kind": "checklist", "notation": item.notation, "label": item.label, "item": item.iri,
+                    "status": item.status, "href": page + f"#item-{item.notation}",
+                    "findings": [flag_of(f) for f in item.findings]})
+        late = overdue.get(PROCESS + process, [])
+        if late:
+            reasons.append({
+                "kind": "overdue", "notation": "",
+                "label": f"{len(late)} overdue obligation" + ("" if len(late) == 1 else "s"),
+                "item": "", "status": "overdue", "href": page + "#overdue",
+                "findings": [{"severity": "Overdue", "focus": o["obligation"], "focusLabel": o["label"],
+                              "message": f"due {o['dueDate']}, neither met nor waived", "href": o["href"],
+                              "notation": "", "fingerprint": ""} for o in late]})
+        failing = any(r["status"] in ("fails", "overdue") for r in reasons)
+        result.append({
+            "process": process, "title": PROCESS_TITLES[process], "href": page,
+            "status": "failing" if failing else ("warning" if reasons else "passing"),
+            "checklist": {"counts": summary["counts"], "violations": summary["violations"],
+                          "warnings": summary["warnings"]},
+            "due": sum(1 for r in due if text(r.get("process")) == PROCESS + process),
+            "overdue": len(late), "reasons": reasons,
         })
-    assessment = assess(effective)
-    checklist = {p["process"]: p for p in assessment.by_process()}
-    for card in cards:
-        summary = checklist[card["name"]]
-        card["checklist"] = summary
-        card["failing"] = card["failing"] or summary["counts"]["fails"] > 0
-    return render_template(
-        "home.html", as_of=effective, cards=cards, validation_error=assessment.error,
-        scores=_latest_scores(effective),
-        due_total=len(due), overdue_total=len(overdue),
-        overview=run("relationship-overview", as_of=effective),
-        store_url=get_store().url, triples=get_store().triple_count(),
-        graphs=get_store().graphs(),
-    )
+    return {"as_of": as_of, "error": assessment.error, "cards": result,
+            "overdue_total": sum(len(v) for v in overdue.values()),
+            "due_total": len(due), "due_horizon_months": 6}
 
 
 def _latest_scores(as_of: str) -> dict:

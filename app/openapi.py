@@ -318,6 +318,10 @@ def _describe_checklist(spec: APISpec, app: Flask) -> None:
     spec.components.schema("ChecklistFinding", _object({
         "focus": STRING, "focus_label": NULLABLE_STRING, "message": STRING,
         "severity": {"type": "string", "enum": list(SEVERITIES)}, "shape": STRING,
+        "item": STRING, "notation": STRING, "item_label": STRING,
+        "process": {"type": "string", "enum": list(PROCESSES)}, "value": NULLABLE_STRING,
+        "fingerprint": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+        "href": {"type": "string", "description": "The finding on the checklist page for the same date"},
     }))
     spec.components.schema("ChecklistItem", _object({
         "iri": STRING, "notation": STRING, "label": STRING, "statement": STRING,

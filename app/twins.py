@@ -2,17 +2,22 @@
 ``.ttl``, ...), else the best match of the ``Accept`` header among the media types the page
 offers, else the page's default.
 
-Every page with machine twins (the views, the checklist, the resource pages, the ontology and
-the validation report) asks here, so a browser's ``Accept: text/html,*/*`` and a client's
+Every page with machine twins (the views, the dashboards and the checklist, the resource pages,
+the ontology and the validation report) asks here, so a browser's ``Accept: text/html,*/*`` and a client's
 ``Accept: application/json`` are read the same way everywhere. Responses that depend on the
-header say ``Vary: Accept``.
+header say ``Vary: Accept``. The dashboards answer through ``twin_response``: the page, its data
+as ``.json`` and its rows as ``.csv`` (Datasette's rule: whatever a page shows, a machine can
+read).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from flask import request
+from flask import Response, request
 
 
 def twin_format(extension: str | None, offered: Mapping[str, str], default: str = "html") -> str:
@@ -24,3 +29,31 @@ def twin_format(extension: str | None, offered: Mapping[str, str], default: str 
         return extension
     best = request.accept_mimetypes.best_match(list(offered))
     return offered.get(best, default) if best is not None else default
+
+
+#: What a dashboard offers: its page, its data as JSON, its rows as CSV.
+DASHBOARD_TWINS = {"text/html": "html", "application/json": "json", "text/csv": "csv"}
+
+
+def twin_response(extension: str | None, *, html: Callable[[], str], data: Callable[[], object],
+                  rows: Callable[[], Iterable[Sequence[object]]], filename: str) -> Response:
+    """A dashboard's answer in the format asked for (``twin_format`` over ``DASHBOARD_TWINS``).
+
+    ``data`` is what the page shows, as plain JSON values (the ``.json`` twin); ``rows`` is the
+    same as a table whose first row is the header (the ``.csv`` twin, a download named
+    ``filename.csv``); ``html`` renders the page. Only the one asked for is computed."""
+    fmt = twin_format(extension, DASHBOARD_TWINS)
+    if fmt == "json":
+        response = Response(json.dumps(data(), indent=1, ensure_ascii=False) + "\n",
+                            mimetype="application/json")
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for row in rows():
+            writer.writerow(["" if v is None else v for v in row])
+        response = Response(out.getvalue(), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    else:
+        response = Response(html(), mimetype="text/html")
+    response.vary.add("Accept")
+    return response

@@ -162,7 +162,9 @@ def test_a_named_query_runs_with_params_as_csv() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("obligation,obligationLabel,obligor,")
-    assert len(lines) == 2 and "Monthly service report" in lines[1] and "2026-07-10" in lines[1]
+    # One month from 30 June runs to 30 July inclusive: the fee due that day is the second row.
+    assert len(lines) == 3 and "Monthly service report" in lines[1] and "2026-07-10" in lines[1]
+    assert "2026-07-30" in lines[2]
 
 
 def test_a_named_query_runs_as_json_and_table() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from comgraph.queries import Catalogue
-from comgraph.store import Store
-from tests.views_support import EX, demo_store
+from comgraph.store import Store, open_store
+from tests.views_support import DEMO_DIR, EX, demo_store
 
 CG = "https://w3id.org/comgraph/ns#"
 
@@ -15,6 +15,13 @@ def rows(store: Store, name: str, **values: str) -> list[dict[str, str]]:
     query = Catalogue().get(name)
     found = store.select(query.sparql, bindings=query.bind(values, store))
     return [{k: v.value for k, v in r.items()} for r in found]
+
+
+def defects_store() -> Store:
+    """data/demo-defects (the demo with the defects its README lists) in a fresh store."""
+    store = open_store("oxigraph:")
+    store.load(sorted((DEMO_DIR.parent / "demo-defects").glob("*.ttl")))
+    return store
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +48,11 @@ def test_the_overview_reads_the_relationship_and_its_as_of_date(demo: Store) -> 
 def test_obligations_due_within_six_months_by_default_and_within_n_when_asked(demo: Store) -> None:
     due = rows(demo, "obligations-due")
     assert [r["dueDate"] for r in due] == sorted(r["dueDate"] for r in due)
-    assert all("2026-06-30" <= r["dueDate"] < "2026-12-30" for r in due)
+    assert all("2026-06-30" <= r["dueDate"] <= "2026-12-30" for r in due)
     assert due[0]["obligationLabel"] == "Monthly service report"
     one_month = rows(demo, "obligations-due", months="1")
-    assert [r["dueDate"] for r in one_month] == ["2026-07-10"]
+    # One month from 30 June runs to 30 July inclusive: the obligation due that day is in it.
+    assert [r["dueDate"] for r in one_month] == ["2026-07-10", "2026-07-30"]
     owed_by_cloudnine = rows(demo, "obligations-due", owed_by=EX + "cloudnine")
     assert {r["obligor"] for r in owed_by_cloudnine} == {EX + "cloudnine"} and owed_by_cloudnine
 
@@ -72,19 +80,38 @@ def test_the_raci_matrix_holds_the_demo_letters(demo: Store) -> None:
     assert matrix[("Annual strategy review", "Regional Digital Transformation Fund")] == "I"
 
 
-def test_a_second_accountable_party_is_found_and_so_is_none_before_the_term() -> None:
+def test_a_second_accountable_party_is_found_over_the_period_and_none_before_it() -> None:
     store = demo_store("""
 ex:ra-extra a cg:ResponsibilityAssignment ; cg:responsibility ex:resp-strategy-review ;
     cg:party ex:atlas-it ; cg:raci cgraci:accountable ; cg:startDate "2026-01-01"^^xsd:date .
 """)
     [found] = rows(store, "responsibilities-without-one-accountable")
     assert found["responsibility"] == EX + "resp-strategy-review"
-    assert found["accountableCount"] == "2"
+    assert (found["problem"], found["fromDate"], found["accountableCount"]) == ("2 accountable parties",
+                                                                                "2026-01-01", "2")
+    assert (found["periodStart"], found["periodEnd"]) == ("2025-07-01", "2026-06-30")
     assert set(found["accountableParties"].split("; ")) == {"Atlas IT Services Ltd",
                                                            "Northwind Executive Committee"}
-    assert rows(store, "responsibilities-without-one-accountable", as_of="2025-12-31") == []
-    before = rows(store, "responsibilities-without-one-accountable", as_of="2025-06-30")
-    assert before and {r["accountableCount"] for r in before} == {"0"}
+    # A period that ends before the second party arrives has nothing to report ...
+    assert rows(store, "responsibilities-without-one-accountable", to="2025-12-31") == []
+    # ... and one that starts inside the overlap reports it from the period's first day.
+    [clipped] = rows(store, "responsibilities-without-one-accountable", **{"from": "2026-03-01"})
+    assert (clipped["fromDate"], clipped["periodStart"]) == ("2026-03-01", "2026-03-01")
+    # A period before the assignments start has nobody accountable from its first day.
+    before = rows(store, "responsibilities-without-one-accountable",
+                  **{"from": "2025-06-01", "to": "2025-06-30"})
+    assert before
+    assert {(r["problem"], r["fromDate"]) for r in before} == {("no accountable party", "2025-06-01")}
+
+
+def test_two_accountable_parties_before_the_as_of_date_are_found_by_default() -> None:
+    """demo-defects: the SMO stays accountable for the service review until March 2026 while Atlas
+    IT is from January. On 30 June only Atlas IT is, but the default period (the term up to the
+    as-of date) sees the overlap, as the shape does."""
+    store = defects_store()
+    [found] = rows(store, "responsibilities-without-one-accountable")
+    assert (found["responsibility"], found["fromDate"]) == (EX + "resp-service-review", "2026-01-01")
+    assert rows(store, "responsibilities-without-one-accountable", **{"from": "2026-04-01"}) == []
 
 
 def test_vacant_and_double_held_roles_are_found() -> None:
@@ -96,8 +123,39 @@ ex:role-new a cg:Role ; rdfs:label "Data protection officer" ; cg:process cgp:in
 """)
     found = {r["roleLabel"]: r for r in rows(store, "roles-vacant-or-double-held")}
     assert set(found) == {"Executive sponsor", "Data protection officer"}
-    assert found["Executive sponsor"]["problem"] == "held by 2"
-    assert found["Data protection officer"]["problem"] == "vacant"
+    sponsor = found["Executive sponsor"]
+    assert (sponsor["problem"], sponsor["fromDate"], sponsor["holderCount"]) == (
+        "held by 2", "2026-06-01", "2")
+    assert "Someone Else" in sponsor["holders"].split("; ")
+    assert (found["Data protection officer"]["problem"], found["Data protection officer"]["fromDate"]) == (
+        "vacant", "2025-07-01")
+    # Before the second holder arrives only the never-held role is a defect.
+    early = rows(store, "roles-vacant-or-double-held", to="2026-05-31")
+    assert [r["roleLabel"] for r in early] == ["Data protection officer"]
+
+
+def test_a_vacancy_before_the_as_of_date_and_one_after_it_are_told_apart_by_the_period() -> None:
+    """demo-defects: the service delivery manager role is empty from 1 April to 31 May 2026 (before
+    the as-of date); the audit lead's is empty for the last ten days of the term (after it)."""
+    store = defects_store()
+    default = rows(store, "roles-vacant-or-double-held")
+    assert [(r["role"], r["problem"], r["fromDate"]) for r in default] == [
+        (EX + "role-service-delivery-manager", "vacant", "2026-04-01")]
+    whole_term = rows(store, "roles-vacant-or-double-held", to="2030-06-30")
+    assert {(r["role"], r["fromDate"]) for r in whole_term} == {
+        (EX + "role-service-delivery-manager", "2026-04-01"), (EX + "role-audit-lead", "2030-06-21")}
+    assert rows(store, "roles-vacant-or-double-held", **{"from": "2026-06-01", "to": "2026-06-30"}) == []
+
+
+def test_obligations_due_include_the_horizons_last_day() -> None:
+    store = demo_store("""
+ex:obl-on-the-horizon a cg:Obligation ; rdfs:label "Due on the horizon's last day" ;
+    cg:dueDate "2026-07-30"^^xsd:date .
+ex:obl-past-the-horizon a cg:Obligation ; rdfs:label "Due the day after" ;
+    cg:dueDate "2026-07-31"^^xsd:date .
+""")
+    due = {r["obligationLabel"] for r in rows(store, "obligations-due", months="1")}
+    assert "Due on the horizon's last day" in due and "Due the day after" not in due
 
 
 def test_history_lists_each_tenure_in_date_order_for_a_stakeholder(demo: Store) -> None:

@@ -109,7 +109,8 @@ def test_the_page_shows_the_parameters_in_a_labelled_form_with_their_defaults(cl
 
 def test_a_submitted_form_narrows_the_rows(client: FlaskClient) -> None:
     page = client.get("/views/obligations-due",
-                      query_string={"months": "1", "as_of": "2026-06-30"}).data.decode()
+                      query_string={"months": "1", "as_of": "2026-06-29"}).data.decode()
+    # To 29 July inclusive: the report due on the 10th, not the fee due on the 30th.
     assert "1 row." in page and "Monthly service report" in page and "Pay the monthly" not in page
 
 
