@@ -1,14 +1,15 @@
-"""Server-side SVG pictures: metric-against-target line charts and the relationship network.
+"""The dashboards' pictures: what the relationship network and the audit scorecard are drawn from.
 
-The geometry is computed here and drawn by Jinja templates (``dashboards/_parts.html`` and
-``dashboards/network.html``), so every label from the graph is escaped like any other page
-text; no chart library, no CDN.
+The drawing is done in the browser by libraries vendored under ``static/vendor/`` (no CDN):
+the network by elkjs (layout) and Cytoscape.js (drawing), from :func:`network_data`; the
+scorecard's charts by Vega-Lite, from ``/views/audit-scorecard.json``, with the scales
+:func:`shared_scales` fixes here so the page and its tests agree on them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -80,8 +81,8 @@ class Node:
     label: str
     kinds: list[str]
     href: str
-    x: float = 0.0
-    y: float = 0.0
+    #: What the party is when it plays no stakeholder part (the relationship's client).
+    note: str = ""
 
 
 @dataclass
@@ -89,55 +90,20 @@ class Edge:
     source: str
     target: str
     labels: list[str]
-    path: str = ""
-    label_x: float = 0.0
-    label_y: float = 0.0
 
 
-@dataclass
-class Network:
-    width: int
-    height: int
-    nodes: list[Node]
-    edges: list[Edge] = field(default_factory=list)
-    node_w: int = 170
-    node_h: int = 46
+def network_data(nodes: list[Node], edges: list[Edge]) -> dict:
+    """The network picture's input, as JSON for ``static/network.js``: each party (its name,
+    the parts it plays, where it links to) and each directed tie (its lines of text).
 
-
-def network(nodes: list[Node], edges: list[Edge], *, width: int = 1100, height: int = 760) -> Network:
-    """Put the most connected party (usually the client) in the middle and the others on an
-    ellipse around it; draw each directed edge as a curve, bowed so that A→B and B→A stay apart,
-    with its label at the curve's middle."""
-    cx, cy = width / 2, height / 2
-    rx, ry = width / 2 - 110, height / 2 - 60
-    degree = {n.key: 0 for n in nodes}
-    for edge in edges:
-        degree[edge.source] = degree.get(edge.source, 0) + 1
-        degree[edge.target] = degree.get(edge.target, 0) + 1
-    hub = max(nodes, key=lambda n: (degree.get(n.key, 0), n.label), default=None)
-    ring = sorted((n for n in nodes if n is not hub), key=lambda n: (n.kinds[0] if n.kinds else "~", n.label))
-    if hub is not None:
-        hub.x, hub.y = cx, cy
-    for i, node in enumerate(ring):
-        angle = -math.pi / 2 + 2 * math.pi * i / max(1, len(ring))
-        node.x, node.y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
-    at = {n.key: n for n in nodes}
-    pairs = {(e.source, e.target) for e in edges}
-    for edge in edges:
-        a, b = at[edge.source], at[edge.target]
-        dx, dy = b.x - a.x, b.y - a.y
-        length = math.hypot(dx, dy) or 1.0
-        # Stop the curve at the box edges rather than the centres, so arrowheads stay visible.
-        shrink = min(0.45, 62 / length)
-        x1, y1 = a.x + dx * shrink, a.y + dy * shrink
-        x2, y2 = b.x - dx * shrink, b.y - dy * shrink
-        nx, ny = -dy / length, dx / length
-        # Two-way ties bow apart; a one-way tie is drawn straight.
-        bow = 60 if (edge.target, edge.source) in pairs else 0
-        mx, my = (x1 + x2) / 2 + nx * bow, (y1 + y2) / 2 + ny * bow
-        edge.path = f"M{x1:.1f},{y1:.1f} Q{mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}"
-        # The label sits beside the curve's middle, on its outer side, clear of the other way's.
-        away = bow / 2 + 6 + 6 * len(edge.labels)
-        edge.label_x = (x1 + x2) / 2 + nx * away
-        edge.label_y = (y1 + y2) / 2 + ny * away - 5 * (len(edge.labels) - 1)
-    return Network(width, height, [n for n in nodes if n is not hub] + ([hub] if hub else []), edges)
+    Nothing is placed here: elkjs sizes nothing and places everything (boxes sized by the
+    browser from their measured labels, layered positions, orthogonal edge routes and label
+    places), and Cytoscape.js draws the result."""
+    keys = {n.key: f"n{i}" for i, n in enumerate(nodes)}
+    return {
+        "nodes": [{"id": keys[n.key], "iri": n.key, "label": n.label, "href": n.href,
+                   "kinds": n.kinds or ([n.note] if n.note else []), "member": bool(n.kinds or n.note)}
+                  for n in nodes],
+        "edges": [{"id": f"e{i}", "source": keys[e.source], "target": keys[e.target], "labels": e.labels}
+                  for i, e in enumerate(edges)],
+    }

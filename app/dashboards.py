@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.charts import Edge, Node, line_chart, network
+from comgraph.app.charts import Edge, Node, line_chart, network_data
 from comgraph.app.checklist import Finding, assess
 from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
@@ -232,17 +232,20 @@ def network_picture() -> str:
         node = nodes.setdefault(key, Node(key, label_of(row, "stakeholder"), [],
                                           url_for("dashboards.stakeholder", iri=key)))
         node.kinds.append(label_of(row, "stakeholderRole"))
+    clients = {text(row["client"]) for row in run("relationship-overview", as_of=as_of) if row.get("client")}
     edges: dict[tuple[str, str], Edge] = {}
     for row in ties:
         for end in ("party", "counterparty"):
             key = text(row[end])
-            nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key)))
+            nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key),
+                                       "Client" if key in clients else ""))
         pair = (text(row["party"]), text(row["counterparty"]))
         count = int(row["records"].value)
         edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
         edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))
-    picture = network(list(nodes.values()), list(edges.values()))
-    return render_template("dashboards/network.html", net=picture, as_of=_effective_as_of(as_of),
+    return render_template("dashboards/network.html", nodes=nodes, edges=list(edges.values()),
+                           picture=network_data(list(nodes.values()), list(edges.values())),
+                           as_of=_effective_as_of(as_of),
                            views=["stakeholder-relations", "stakeholders-and-roles"])
 
 
