@@ -13,7 +13,7 @@
   const status = document.getElementById("network-status");
   const FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif";
   const PARTY = { size: 12, lineHeight: 1.3, padX: 12, padY: 8, maxLine: 180 };
-  const TIE = { size: 11, lineHeight: 1.25, padX: 5, padY: 3, maxLine: 140 };
+  const TIE = { size: 11, lineHeight: 1.25, padX: 5, padY: 3, maxLine: 160 };
 
   const context = document.createElement("canvas").getContext("2d");
   function width(text, font) {
