@@ -4,8 +4,9 @@ Loads a data folder (default data/demo-defects, the demo with its planted defect
 in-memory store, serves the app on a free port of 127.0.0.1, opens each page in Debian's
 headless Chromium (through ChromeDriver, offline), waits until its pictures are drawn (the
 network by Cytoscape.js, the scorecard's charts by Vega-Lite, the editor by YASGUI) and writes a
-full-page PNG per page to docs/img/. It fails when a page's Content-Security-Policy refused
-something, so a screenshot never shows a page that is broken in browsers.
+full-page PNG per page to docs/img/page-NAME.png; `network-50` is the network of a generated
+50-party relationship (tests/network_fixture.py) instead. It fails when a page's
+Content-Security-Policy refused something, so a screenshot never shows a page broken in browsers.
 
 Needs: `make install` and `apt-get install chromium chromium-driver` (`make browser`).
 """
@@ -38,23 +39,31 @@ PAGES = [
     ("network", "/network",
      "document.getElementById('network-picture').dataset.drawn === 'true'"),
     ("scorecard", "/scorecard", "document.body.dataset.charts === 'drawn'"),
+    # The network of a generated 50-party relationship (tests/network_fixture.py), not of --data.
+    ("network-50", "/network", "document.getElementById('network-picture').dataset.drawn === 'true'"),
     ("editor", "/editor?" + urlencode({"query": EDITOR_QUERY}),
      "!!document.querySelector('.yasqe .CodeMirror')"),
 ]
+#: The page's width, wide enough for a figure that would scroll sideways (a big network).
+WIDTH = """return Math.max(document.body.scrollWidth, ...[...document.querySelectorAll('figure')]
+  .map(f => f.scrollWidth + 2 * f.getBoundingClientRect().left))"""
 #: What the editor's screenshot shows it running (its answer fills the result table).
 RUN_IN_EDITOR = ("document.querySelector('.yasqe_queryButton').click()",
                  "!!document.querySelector('.yasr table tbody td')")
 
 
-def serve(data: Path):
-    """The app on ``data``, on a free port; returns (base URL, server)."""
+def serve(data: Path | str):
+    """The app on a folder of .ttl files (or on Turtle text), on a free port; returns (base URL, server)."""
     from comgraph.app import create_app
     from werkzeug.serving import make_server
 
-    from comgraph.store import open_store
+    from comgraph.store import Source, open_store
 
     store = open_store("oxigraph:")
-    store.load(sorted(p for p in data.glob("*.ttl") if p.name != "placeholder.ttl"))
+    if isinstance(data, str):
+        store.load([Source("generated.ttl", data=data.encode())])
+    else:
+        store.load(sorted(p for p in data.glob("*.ttl") if p.name != "placeholder.ttl"))
     server = make_server("127.0.0.1", 0, create_app({"STORE": store}), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server
@@ -91,13 +100,20 @@ def main() -> int:
     chosen = [p for p in PAGES if not args.pages or p[0] in args.pages]
     args.out.mkdir(parents=True, exist_ok=True)
     base, server = serve(args.data)
+    servers, fifty = [server], base
+    if any(name == "network-50" for name, _, _ in chosen):
+        sys.path.insert(0, str(ROOT))
+        from tests.network_fixture import relationship_turtle
+
+        fifty, generated = serve(relationship_turtle(50))
+        servers.append(generated)
     driver = chromium(args.width)
     failed = []
     try:
         for name, path, ready in chosen:
             driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                 "width": args.width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-            driver.get(base + path)
+            driver.get((fifty if name == "network-50" else base) + path)
             deadline = time.monotonic() + args.timeout  # polled: a loaded machine may be slow
             while not driver.execute_script(f"return {ready}"):
                 if time.monotonic() > deadline:
@@ -124,18 +140,22 @@ def main() -> int:
             # The viewport is set exactly (a window's size includes what the browser draws
             # around the page); a page may grow once it is taller (YASGUI sizes to it): twice.
             for _ in range(2):
-                width = max(args.width, int(driver.execute_script("return document.body.scrollWidth")))
+                width = max(args.width, int(driver.execute_script(WIDTH)))
                 height = int(driver.execute_script("return document.documentElement.scrollHeight"))
                 driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                     "width": width, "height": min(max(height, 600), args.max_height),
                     "deviceScaleFactor": 1, "mobile": False})
                 time.sleep(0.5)
             target = args.out / f"page-{name}.png"
-            driver.save_screenshot(str(target))
+            if name == "network-50":  # only the picture: its table of 109 ties is long
+                driver.find_element("css selector", "figure.network").screenshot(str(target))
+            else:
+                driver.save_screenshot(str(target))
             print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  ({base}{path})")
     finally:
         driver.quit()
-        server.shutdown()
+        for running in servers:
+            running.shutdown()
     for problem in failed:
         print(f"screenshots: {problem}", file=sys.stderr)
     return 1 if failed else 0
