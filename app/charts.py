@@ -1,9 +1,10 @@
 """The dashboards' pictures: what the relationship network and the audit scorecard are drawn from.
 
 The drawing is done in the browser by libraries vendored under ``static/vendor/`` (no CDN):
-the network by elkjs (layout) and Cytoscape.js (drawing), from :func:`network_data`; the
-scorecard's charts by Vega-Lite, from ``/views/audit-scorecard.json``, with the scales
-:func:`shared_scales` fixes here so the page and its tests agree on them.
+the network by elkjs (layout) and Cytoscape.js (drawing), from its JSON twin ``/network.json``
+and :func:`network_page_data`; the scorecard's charts by Vega-Lite, from
+``/views/audit-scorecard.json``, with the scales :func:`shared_scales` fixes here so the page
+and its tests agree on them.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def shared_scales(series: list[tuple[tuple[str, str], list[float]]]) -> dict[tup
     return {key: nice_scale(numbers) for key, numbers in values.items()}
 
 
-def number(v: float | None) -> str:
+def format_number(v: float | None) -> str:
     if v is None:
         return ""
     return f"{v:.0f}" if float(v).is_integer() else f"{v:g}"
@@ -94,18 +95,12 @@ class Edge:
     labels: list[str]
 
 
-def network_data(nodes: list[Node], edges: list[Edge]) -> dict:
-    """The network picture's input, as JSON for ``static/network.js``: each party (its name,
-    the parts it plays, where it links to) and each directed tie (its lines of text).
+def network_page_data(nodes: list[Node], twin: str) -> dict:
+    """What ``static/network.js`` needs beside the network's JSON twin (``twin``: /network.json
+    for the page's as-of date, which gives the parties and the ties): where each party's box
+    links to, and what a party that plays no stakeholder part is (the relationship's client).
 
-    Nothing is placed here: elkjs sizes nothing and places everything (boxes sized by the
-    browser from their measured labels, layered positions, orthogonal edge routes and label
-    places), and Cytoscape.js draws the result."""
-    keys = {n.key: f"n{i}" for i, n in enumerate(nodes)}
-    return {
-        "nodes": [{"id": keys[n.key], "iri": n.key, "label": n.label, "href": n.href,
-                   "kinds": n.kinds or ([n.note] if n.note else []), "member": bool(n.kinds or n.note)}
-                  for n in nodes],
-        "edges": [{"id": f"e{i}", "source": keys[e.source], "target": keys[e.target], "labels": e.labels}
-                  for i, e in enumerate(edges)],
-    }
+    Nothing is placed here: the browser sizes each box from its measured text, elkjs places
+    the boxes, routes the ties and places their labels, and Cytoscape.js draws the result."""
+    return {"data": twin, "links": {n.key: n.href for n in nodes},
+            "notes": {n.key: n.note for n in nodes if n.note}}

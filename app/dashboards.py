@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.charts import Edge, Node, network_data, number, scale_key, shared_scales
+from comgraph.app.charts import Edge, Node, format_number, network_page_data, scale_key, shared_scales
 from comgraph.app.checklist import Finding, assess
 from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
@@ -225,8 +225,9 @@ def scorecard() -> str:
                  "metric": entry["metric_iri"], "title": entry["metric"], "unit": entry["unit"],
                  "component": entry["component"],
                  "scale": "|".join(entry["scale"]), "domain": scale.domain, "ticks": scale.ticks,
-                 "threshold": entry["threshold"], "target": number(entry["threshold"]),
-                 "operator": entry["operator"], "latest": {"value": number(value), "date": date, "met": met},
+                 "threshold": entry["threshold"], "target": format_number(entry["threshold"]),
+                 "operator": entry["operator"],
+                 "latest": {"value": format_number(value), "date": date, "met": met},
                  "measurements": len(entry["points"]),
                  "missed": sum(1 for _, _, m in entry["points"] if m is False)}
         charts.append(chart)
@@ -266,7 +267,8 @@ def network_picture() -> str:
         edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
         edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))
     return render_template("dashboards/network.html", nodes=nodes, edges=list(edges.values()),
-                           picture=network_data(list(nodes.values()), list(edges.values())),
+                           picture=network_page_data(list(nodes.values()), url_for(
+                               "dashboards.network_twin", extension="json", as_of=_effective_as_of(as_of))),
                            as_of=_effective_as_of(as_of),
                            views=["stakeholder-relations", "stakeholders-and-roles"])
 
