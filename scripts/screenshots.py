@@ -46,7 +46,7 @@ PAGES = [
 ]
 #: The page's width, wide enough for a figure that would scroll sideways (a big network).
 WIDTH = """return Math.max(document.body.scrollWidth, ...[...document.querySelectorAll('figure')]
-  .map(f => f.scrollWidth + 2 * f.getBoundingClientRect().left))"""
+  .map(f => f.getBoundingClientRect().left + f.scrollWidth + 32))"""
 #: What the editor's screenshot shows it running (its answer fills the result table).
 RUN_IN_EDITOR = ("document.querySelector('.yasqe_queryButton').click()",
                  "!!document.querySelector('.yasr table tbody td')")
@@ -113,7 +113,8 @@ def main() -> int:
         for name, path, ready in chosen:
             driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                 "width": args.width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-            driver.get((fifty if name == "network-50" else base) + path)
+            url = (fifty if name == "network-50" else base) + path
+            driver.get(url)
             deadline = time.monotonic() + args.timeout  # polled: a loaded machine may be slow
             while not driver.execute_script(f"return {ready}"):
                 if time.monotonic() > deadline:
@@ -151,7 +152,7 @@ def main() -> int:
                 driver.find_element("css selector", "figure.network").screenshot(str(target))
             else:
                 driver.save_screenshot(str(target))
-            print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  ({base}{path})")
+            print(f"{target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}  ({url})")
     finally:
         driver.quit()
         for running in servers:
