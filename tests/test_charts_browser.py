@@ -5,14 +5,13 @@ refused by the Content-Security-Policy."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser import ARTIFACTS, chromium, policy_violations
+from tests.readiness import serving_app
 from tests.views_support import demo_app
 
 pytestmark = pytest.mark.browser
@@ -20,12 +19,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, demo_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving_app(demo_app()) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

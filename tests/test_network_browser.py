@@ -9,17 +9,16 @@ start or end at. The positions are read from ``window.cy`` (boxes from
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 from comgraph.app import create_app
-from werkzeug.serving import make_server
 
 from comgraph.store import Source, open_store
 from tests.browser import ARTIFACTS, chromium, policy_violations
 from tests.network_fixture import relationship_turtle
+from tests.readiness import serving_app
 from tests.views_support import demo_app
 
 pytestmark = pytest.mark.browser
@@ -38,16 +37,8 @@ def _generated_app():
 @pytest.fixture(scope="module")
 def sites() -> Iterator[dict[str, str]]:
     """The app on the demo and on the generated relationship, each on a free port."""
-    servers = {"demo": make_server("127.0.0.1", 0, demo_app(), threaded=True),
-               "fifty": make_server("127.0.0.1", 0, _generated_app(), threaded=True)}
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers.values()]
-    for thread in threads:
-        thread.start()
-    yield {name: f"http://127.0.0.1:{s.server_port}" for name, s in servers.items()}
-    for server in servers.values():
-        server.shutdown()
-    for thread in threads:
-        thread.join(timeout=10)
+    with serving_app(demo_app()) as demo, serving_app(_generated_app()) as fifty:
+        yield {"demo": demo, "fifty": fifty}
 
 
 @pytest.fixture(scope="module")
