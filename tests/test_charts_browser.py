@@ -39,7 +39,8 @@ return picture.charts.map(c => {
   const svg = document.querySelector('#' + c.id + ' .plot svg');
   const axis = svg && [...svg.querySelectorAll('g.role-axis')]
     .find(g => (g.getAttribute('aria-label') || '').startsWith('Y-axis'));
-  return {id: c.id, scale: c.scale, title: c.title, domain: c.domain, ticks: c.ticks, threshold: c.threshold,
+  return {id: c.id, scale: c.scale, title: c.title, component: c.component, unit: c.unit,
+          domain: c.domain, ticks: c.ticks, threshold: c.threshold,
           drawn: view ? view.scale('y').domain() : null,
           labels: axis ? [...axis.querySelectorAll('.role-axis-label text')].map(t => t.textContent) : null,
           rules: svg ? svg.querySelectorAll('g.mark-rule.role-mark line, g.mark-rule.role-mark path').length
@@ -80,6 +81,12 @@ def test_every_chart_is_drawn_on_its_shared_scale(browser: object, base_url: str
         by_scale.setdefault(chart["scale"], set()).add(tuple(chart["drawn"]))
     # One domain per shared scale: every stakeholder's chart in a component reads the same.
     assert all(len(domains) == 1 for domains in by_scale.values()), by_scale
+    # Every score chart of a component, whoever the stakeholder, is drawn on one domain.
+    scores: dict[str, set] = {}
+    for chart in charts:
+        if chart["unit"] == "Score points":
+            scores.setdefault(chart["component"], set()).add(tuple(chart["drawn"]))
+    assert len(scores) == 4 and all(len(domains) == 1 for domains in scores.values()), scores
     satisfaction = {tuple(c["drawn"]) for c in charts if c["title"] == "Stakeholder satisfaction score"}
     assert satisfaction == {(60, 90)}
 
