@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Everyday: `make test-fast` (under a minute); before pushing: `make test` (everything).
-.PHONY: install serve test test-fast lint bench clean browser yasgui bench-serve
+.PHONY: install serve test test-fast lint bench clean browser yasgui vendor-js bench-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ browser:
 # module's fixtures, servers and ports stay in one process, as they do in a serial run.
 XDIST ?= -n auto --dist loadfile
 test: install browser
-	$(BIN)/ruff check src app tests benchmarks
+	$(BIN)/ruff check src app tests benchmarks scripts
 	$(BIN)/python -m pytest $(XDIST)
 
 # The kinds of test that take seconds each are left out (markers: pyproject.toml, tests/conftest.py).
@@ -46,7 +46,7 @@ test-fast: install
 	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not serve and not browser and not reasoner"
 
 lint: install
-	$(BIN)/ruff check src app tests benchmarks
+	$(BIN)/ruff check src app tests benchmarks scripts
 
 bench: install
 	$(BIN)/python benchmarks/load.py
@@ -64,6 +64,39 @@ yasgui:
 	cd build/yasgui && npm install --no-save --ignore-scripts @zazuko/yasgui@$(YASGUI_VERSION)
 	cp build/yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.js \
 	   build/yasgui/node_modules/@zazuko/yasgui/build/yasgui.min.css app/static/vendor/yasgui/
+
+# The network picture's and the scorecard's libraries, committed like YASGUI (no npm, no CDN for
+# a fresh clone); this refreshes them from the npm registry. elkjs lays the network out and
+# routes its edges, Cytoscape.js draws it; Vega-Lite (through vega-embed) draws the charts.
+# vega-interpreter, which lets Vega run without eval under the app's Content-Security-Policy,
+# ships only as an ES module: esbuild wraps it as one browser script setting window.vegaInterpreter.
+CYTOSCAPE_VERSION ?= 3.35.0
+ELKJS_VERSION ?= 0.12.1
+VEGA_VERSION ?= 6.4.0
+VEGA_LITE_VERSION ?= 6.5.0
+VEGA_EMBED_VERSION ?= 7.3.0
+VEGA_INTERPRETER_VERSION ?= 2.3.2
+ESBUILD_VERSION ?= 0.28.2
+vendor-js:
+	rm -rf build/vendor-js && mkdir -p build/vendor-js
+	cd build/vendor-js && npm install --no-save --no-audit --no-fund \
+	  cytoscape@$(CYTOSCAPE_VERSION) elkjs@$(ELKJS_VERSION) vega@$(VEGA_VERSION) \
+	  vega-lite@$(VEGA_LITE_VERSION) vega-embed@$(VEGA_EMBED_VERSION) \
+	  vega-interpreter@$(VEGA_INTERPRETER_VERSION) esbuild@$(ESBUILD_VERSION)
+	cd build/vendor-js && echo 'export {expressionInterpreter} from "vega-interpreter";' > interpreter.mjs && \
+	  npx esbuild interpreter.mjs --bundle --minify --format=iife --global-name=vegaInterpreter \
+	    --outfile=vega-interpreter.min.js
+	mkdir -p app/static/vendor/cytoscape app/static/vendor/vega
+	cp build/vendor-js/node_modules/cytoscape/dist/cytoscape.min.js \
+	   build/vendor-js/node_modules/elkjs/lib/elk.bundled.js app/static/vendor/cytoscape/
+	cp build/vendor-js/node_modules/vega/build/vega.min.js \
+	   build/vendor-js/node_modules/vega-lite/build/vega-lite.min.js \
+	   build/vendor-js/node_modules/vega-embed/build/vega-embed.min.js \
+	   build/vendor-js/vega-interpreter.min.js app/static/vendor/vega/
+	cp build/vendor-js/node_modules/cytoscape/LICENSE app/static/vendor/cytoscape/LICENSE.cytoscape
+	cp build/vendor-js/node_modules/elkjs/LICENSE.md app/static/vendor/cytoscape/LICENSE.elkjs
+	for p in vega vega-lite vega-embed vega-interpreter; do \
+	  cp build/vendor-js/node_modules/$$p/LICENSE app/static/vendor/vega/LICENSE.$$p; done
 
 bench-serve: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \

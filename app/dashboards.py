@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.charts import Edge, Node, line_chart, network
+from comgraph.app.charts import Edge, Node, format_number, network_page_data, scale_key, shared_scales
 from comgraph.app.checklist import Finding, assess
 from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
@@ -189,32 +189,55 @@ def scorecard() -> str:
         rows = run("audit-scorecard", as_of=as_of, stakeholder=stakeholder)
     except ParameterError as exc:
         abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
+    # The page lays the charts out and fixes their scales; static/scorecard.js draws them with
+    # Vega-Lite from the rows of /views/audit-scorecard.json (data_url), the same rows as here.
     series: dict[tuple, dict] = {}
     components: dict[str, str] = {}
     for row in rows:
         component = text(row["component"])
         components[component] = label_of(row, "component")
         key = (text(row["stakeholder"]), component, text(row["metric"]))
-        entry = series.setdefault(key, {"stakeholder": label_of(row, "stakeholder"),
-                                        "stakeholder_iri": text(row["stakeholder"]),
-                                        "metric": label_of(row, "metric"), "points": [], "threshold": None})
+        entry = series.setdefault(key, {
+            "stakeholder": label_of(row, "stakeholder"), "stakeholder_iri": key[0], "component": component,
+            "metric": label_of(row, "metric"), "metric_iri": key[2], "unit": label_of(row, "unit"),
+            "scale": scale_key(component, text(row.get("unit")), key[2]), "points": [], "threshold": None,
+            "operator": known_label(text(row.get("operator"))) or ""})
         met = row.get("met")
         entry["points"].append((text(row["measurementDate"]), float(row["value"].value),
                                 None if met is None else met.value == "true"))
         if row.get("threshold") is not None:
             entry["threshold"] = float(row["threshold"].value)
+    scales = shared_scales([(e["scale"], [v for _, v, _ in e["points"]]
+                             + ([e["threshold"]] if e["threshold"] is not None else []))
+                            for e in series.values()])
     component_order = sorted(components, key=lambda c: (COMPONENT_ORDER.index(c) if c in COMPONENT_ORDER
                                                         else len(COMPONENT_ORDER), components[c].lower()))
     by_stakeholder: dict[str, dict] = OrderedDict()
-    for (stakeholder_iri, component, _), entry in sorted(series.items(), key=lambda kv: (kv[1]["stakeholder"],
-                                                                                       kv[1]["metric"])):
-        block = by_stakeholder.setdefault(stakeholder_iri, {
-            "label": entry["stakeholder"], "href": url_for("dashboards.stakeholder", iri=stakeholder_iri),
+    charts = []
+    for entry in sorted(series.values(), key=lambda e: (e["stakeholder"], e["metric"])):
+        block = by_stakeholder.setdefault(entry["stakeholder_iri"], {
+            "label": entry["stakeholder"],
+            "href": url_for("dashboards.stakeholder", iri=entry["stakeholder_iri"]),
             "columns": {c: [] for c in component_order}})
-        block["columns"][component].append(line_chart(entry["metric"], entry["points"], entry["threshold"]))
+        date, value, met = max(entry["points"], key=lambda p: p[0])
+        scale = scales[entry["scale"]]
+        chart = {"id": f"chart-{len(charts)}", "stakeholder": entry["stakeholder_iri"],
+                 "metric": entry["metric_iri"], "title": entry["metric"], "unit": entry["unit"],
+                 "component": entry["component"],
+                 "scale": "|".join(entry["scale"]), "domain": scale.domain, "ticks": scale.ticks,
+                 "threshold": entry["threshold"], "target": format_number(entry["threshold"]),
+                 "operator": entry["operator"],
+                 "latest": {"value": format_number(value), "date": date, "met": met},
+                 "measurements": len(entry["points"]),
+                 "missed": sum(1 for _, _, m in entry["points"] if m is False)}
+        charts.append(chart)
+        block["columns"][entry["component"]].append(chart)
+    data_url = url_for("views.view", name="audit-scorecard.json", as_of=_effective_as_of(as_of),
+                       **({"stakeholder": stakeholder} if stakeholder else {}))
     return render_template(
         "dashboards/scorecard.html", components=[(c, components[c]) for c in component_order],
         stakeholders=list(by_stakeholder.values()), as_of=_effective_as_of(as_of),
+        picture={"data": data_url, "charts": charts},
         views=["audit-scorecard", "performance-against-target"],
     )
 
@@ -232,17 +255,21 @@ def network_picture() -> str:
         node = nodes.setdefault(key, Node(key, label_of(row, "stakeholder"), [],
                                           url_for("dashboards.stakeholder", iri=key)))
         node.kinds.append(label_of(row, "stakeholderRole"))
+    clients = {text(row["client"]) for row in run("relationship-overview", as_of=as_of) if row.get("client")}
     edges: dict[tuple[str, str], Edge] = {}
     for row in ties:
         for end in ("party", "counterparty"):
             key = text(row[end])
-            nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key)))
+            nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key),
+                                       "Client" if key in clients else ""))
         pair = (text(row["party"]), text(row["counterparty"]))
         count = int(row["records"].value)
         edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
         edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))
-    picture = network(list(nodes.values()), list(edges.values()))
-    return render_template("dashboards/network.html", net=picture, as_of=_effective_as_of(as_of),
+    return render_template("dashboards/network.html", nodes=nodes, edges=list(edges.values()),
+                           picture=network_page_data(list(nodes.values()), url_for(
+                               "dashboards.network_twin", extension="json", as_of=_effective_as_of(as_of))),
+                           as_of=_effective_as_of(as_of),
                            views=["stakeholder-relations", "stakeholders-and-roles"])
 
 

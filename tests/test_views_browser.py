@@ -138,15 +138,22 @@ def test_a_stakeholder_page_opens_from_the_list(browser: object, base_url: str) 
     assert "Monthly service report" in owes.text
 
 
-def test_the_scorecard_and_network_draw_svg(browser: object, base_url: str) -> None:
+def test_the_scorecard_and_network_are_drawn(browser: object, base_url: str) -> None:
+    """Drawn in the page by Vega-Lite and Cytoscape.js (their own tests measure the drawings:
+    tests/test_charts_browser.py, tests/test_network_browser.py)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(base_url + "/scorecard")
+    WebDriverWait(browser, 120).until(lambda d: d.execute_script("return document.body.dataset.charts"))
     shot(browser, "scorecard")
-    assert len(by_css(browser, "figure.chart svg")) >= 4 * 6
-    assert by_css(browser, "svg circle.missed")
+    assert len(by_css(browser, "figure.chart .plot svg")) >= 4 * 6
+    assert by_css(browser, "p.latest.missed")
     browser.get(base_url + "/network")
+    WebDriverWait(browser, 120).until(
+        lambda d: d.execute_script("return document.getElementById('network-picture').dataset.drawn"))
     shot(browser, "network")
-    assert len(by_css(browser, "svg g.node")) >= 8
-    assert len(by_css(browser, "svg g.edge")) >= 5
+    assert browser.execute_script("return cy.nodes('.party').length") >= 8
+    assert browser.execute_script("return cy.edges().length") >= 5
 
 
 def test_the_editor_link_opens_the_view_in_the_query_editor(browser: object, base_url: str) -> None:
