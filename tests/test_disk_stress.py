@@ -31,8 +31,9 @@ TOKEN = "stress-token"
 JSON = "application/sparql-results+json"
 LIMIT = 10.0  # the server's query time limit, seconds
 WRITERS, READERS = 3, 3
-CYCLES = 70  # write/read alternations per writer
-BUDGET = 50.0  # seconds of load at most, whatever the machine's speed
+CYCLES = 70  # write/read alternations per writer, at most
+AT_LEAST = 15  # alternations every writer makes, however slow the machine (no speed is asserted)
+BUDGET = 50.0  # seconds after which a writer that has made AT_LEAST alternations stops
 FILLER = 20  # triples besides the counter in every PUT
 EX = "http://stress.example/"
 
@@ -77,7 +78,7 @@ def _writer(client: Client, k: int, stop_at: float, done: list[int]) -> None:
     graph, log = f"{EX}g{k}", f"{EX}log{k}"
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}
     for n in range(1, CYCLES + 1):
-        if time.monotonic() > stop_at:
+        if n > AT_LEAST and time.monotonic() > stop_at:
             return
         body = f'<{EX}s{k}> <{EX}counter> "{n}" .\n' + "".join(
             f"<{EX}x{i}> <{EX}q> {i} .\n" for i in range(FILLER))
@@ -156,8 +157,8 @@ def test_writes_and_reads_alternate_on_a_disk_store_under_load(tmp_path: Path) -
     assert tally.wrong == [], f"{len(tally.wrong)} wrong answers of {tally.requests}: {tally.wrong[:5]}"
     assert tally.slow == [], (f"{len(tally.slow)} requests of {tally.requests} took the whole time "
                               f"limit or more: {tally.slow[:5]}")
-    # Enough alternations that the test means something, even on a slow, busy machine.
-    assert sum(done) >= 45, f"only {sum(done)} write/read alternations in {BUDGET:g} s ({done})"
+    # Every writer made its alternations (a count, not a speed: a busy machine takes longer).
+    assert min(done) >= AT_LEAST, f"a writer stopped early: {done}"
     # The server was stopped with its snapshots in place; opening the store again removes them,
     # and every write that was acknowledged is there.
     with OxigraphStore(folder) as store:
