@@ -110,7 +110,12 @@ def _deactivated(graph: Graph, shape: Node) -> bool:
 
 
 def _focus_pattern(graph: Graph, shape: Node) -> str:
-    """A group pattern binding ?this to every focus node of a targeted shape."""
+    """A group pattern binding ?this to every focus node of a targeted shape.
+
+    Variables are named, never ``[]``: Oxigraph names a ``[]`` at random, and the order in
+    which it evaluates the operands of ``&&`` and the patterns of a group follows those names,
+    so a query with ``[]`` is planned differently from run to run (and its rows evaluated,
+    ``comgraph.validate.profile``, would not be the same twice)."""
     parts = []
     if graph.value(shape, SH.target) is not None:
         raise Unsupported("SHACL-AF sh:target")
@@ -122,9 +127,9 @@ def _focus_pattern(graph: Graph, shape: Node) -> str:
     if nodes:
         parts.append("VALUES ?this { " + " ".join(_term(n) for n in nodes) + " }")
     for p in graph.objects(shape, SH.targetSubjectsOf):
-        parts.append(f"?this {_term(p)} [] .")
+        parts.append(f"?this {_term(p)} ?_object .")
     for p in graph.objects(shape, SH.targetObjectsOf):
-        parts.append(f"[] {_term(p)} ?this .")
+        parts.append(f"?_subject {_term(p)} ?this .")
     return "SELECT DISTINCT ?this WHERE { " + " UNION ".join("{ " + p + " }" for p in parts) + " }"
 
 
@@ -288,7 +293,7 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         if n <= 0:
             continue
         if n == 1:
-            pattern = f"FILTER NOT EXISTS {{ {focus} {path} [] }}"
+            pattern = f"FILTER NOT EXISTS {{ {focus} {path} {fresh()} }}"
         elif top:
             pattern = (f"OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?_m) AS ?_count) WHERE {{ "
                        f"?this {path} ?_m }} GROUP BY ?this }} FILTER (COALESCE(?_count, 0) < {n})")
