@@ -29,12 +29,22 @@ def portfolio(triples: int, folder: Path) -> Path:
     return generate(triples, folder)  # pragma: no cover - the signature the new module is to have
 
 
-def test_plan_rows_add_up_every_node_of_the_plan():
+def test_plan_rows_add_up_every_node_of_the_plan_and_the_pairs_a_keyless_join_compares():
     plan = {"name": "Project", "number of results": 2, "children": [
         {"name": "Filter", "number of results": 2, "children": [
             {"name": "QuadPattern", "number of results": 10, "children": []}]},
         {"name": "QuadPattern", "number of results": 5}]}
     assert plan_rows(plan) == 19
+    keyed = {"name": "Join(HashBuildLeftProbeRight, keys = ?this)", "number of results": 3, "children": [
+        {"name": "QuadPattern", "number of results": 40}, {"name": "QuadPattern", "number of results": 50}]}
+    assert plan_rows(keyed) == 93
+    keyless = dict(keyed, name="Join(HashBuildLeftProbeRight, keys = )")
+    assert plan_rows(keyless) == 93 + 40 * 50
+    # Evaluated again for every row of a Lateral's first side: its sides' counts are sums over
+    # all evaluations, whose product is not the pairs compared, so only the rows count.
+    per_row = {"name": "Lateral", "number of results": 3, "children": [
+        {"name": "QuadPattern", "number of results": 7}, keyless]}
+    assert plan_rows(per_row) == 3 + 7 + 93
 
 
 def test_profile_times_every_shape_and_counts_its_findings_on_the_demo_with_defects():
