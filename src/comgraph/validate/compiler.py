@@ -211,7 +211,11 @@ def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | 
         test = " || ".join(f"sameTerm({value}, {_term(m)})" for m in members) or "false"
         yield _cc("In"), f"{values} FILTER (!({test}))", {}, None
     for v in g.objects(shape, SH.hasValue):
-        if path:
+        if path and top and not _one_pattern(path):
+            has = fresh()
+            pattern = (f"OPTIONAL {{ SELECT DISTINCT ?this (true AS {has}) WHERE {{ "
+                       f"?this {path} {_term(v)} }} }} FILTER (!BOUND({has}))")
+        elif path:
             pattern = f"FILTER NOT EXISTS {{ {focus} {path} {_term(v)} }}"
         else:
             pattern = f"FILTER (!sameTerm({focus}, {_term(v)}))"
@@ -292,7 +296,7 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         n = int(n)
         if n <= 0:
             continue
-        if n == 1:
+        if n == 1 and (not top or _one_pattern(path)):
             pattern = f"FILTER NOT EXISTS {{ {focus} {path} {fresh()} }}"
         elif top:
             pattern = (f"OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?_m) AS ?_count) WHERE {{ "
@@ -317,6 +321,17 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         else:
             raise Unsupported("sh:maxCount above 3 in a nested shape")
         yield _cc("MaxCount"), pattern, {"maxCount": str(n)}, None
+
+
+def _one_pattern(path: str) -> bool:
+    """Whether a SPARQL path is one triple pattern (a predicate or its inverse).
+
+    A longer path inside a correlated FILTER NOT EXISTS is re-evaluated for every focus node,
+    and Oxigraph evaluates each of its steps without the others' bindings, scanning every
+    triple of the later steps each time: a cost growing with the square of the data. At the top
+    of a check such a path is evaluated once for all focus nodes instead (a sub-select joined
+    in), which is why these constraints compile differently there."""
+    return re.fullmatch(r"[(^]*<[^<>\s]*>\)*", path) is not None
 
 
 def _pairs(g: Graph, shape: Node, focus: str, value: str, path: str | None, values: str, top: bool):
