@@ -6,12 +6,20 @@ and scanning its patterns each time) grows with the square of the data and fails
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
-from comgraph.validate.profile import plan_rows, profile
+import pytest
+
+from comgraph.validate.profile import Profile, plan_rows, profile
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: Ten times the data may cost this many times the rows (the generator's fixed parts make
+#: its sizes not quite proportional, hence a little over 10).
+GROWTH = 12.0
+
 
 def portfolio(triples: int, folder: Path) -> Path:
     """The realistic generated portfolio of about ``triples`` triples, as an N-Triples file in
@@ -56,3 +64,21 @@ def test_profile_times_every_shape_and_counts_its_findings_on_the_demo_with_defe
     # them too, before the report drops duplicates.
     assert sum(c.findings for c in costs.values()) >= 19
     assert "total" in report.text()
+
+
+@pytest.mark.slow
+def test_rows_evaluated_grow_about_linearly_from_10k_to_100k_triples(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("portfolio")
+    small = profile(portfolio(10_000, folder), rows=True)
+    large = profile(portfolio(100_000, folder), rows=True)
+    assert small.rows and large.rows
+    grew = {s: (small.by_shape()[s].rows, c.rows) for s, c in large.by_shape().items() if c.rows is not None}
+    # Each shape on its own, so a failure names the shape; a shape with a handful of rows at 10k
+    # (or none) may add a few hundred at 100k without growing quadratically.
+    too_fast = {s: (a, b) for s, (a, b) in grew.items() if b > GROWTH * (a or 0) + 500}
+    assert not too_fast, "rows evaluated at 10k -> 100k triples: " + json.dumps(too_fast, indent=1)
+    assert large.rows <= GROWTH * small.rows, _summary(small, large)
+
+
+def _summary(small: Profile, large: Profile) -> str:
+    return f"rows evaluated {small.rows:,} at {small.triples:,} triples, {large.rows:,} at {large.triples:,}"
