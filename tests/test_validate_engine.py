@@ -223,6 +223,35 @@ def test_locations_work_for_n_triples_and_trig(tmp_path):
     assert (only.location.line, only.location.column) == (4, 3)
 
 
+def test_n_triples_and_n_quads_locations_name_the_line_and_the_column_of_subject_and_predicate(tmp_path):
+    from comgraph.validate.locations import SourceIndex
+
+    XSD = "http://www.w3.org/2001/XMLSchema#"
+    nt = tmp_path / "odd.nt"
+    nt.write_text("# a comment\n"
+                  '<https://e.org/a> <https://e.org/p> "x"@en-GB .\n'
+                  '   <https://e.org/a>\t<https://e.org/q>   "1"^^<' + XSD + 'integer> .\n'
+                  "\n"
+                  "<https://e.org/b> <https://e.org/p> <https://e.org/a> . # trailing\n"
+                  '<https://e.org/c> <https://e.org/p> "line\\nbreak \\u00e9" .\n', encoding="utf-8")
+    a, b, c, p, q = (ox.NamedNode(f"https://e.org/{n}") for n in "abcpq")
+    index = SourceIndex.build([nt], [a, c])
+    at = {k: (v.line, v.column) for k, v in index.triples.items()}
+    assert {k: (v.line, v.column) for k, v in index.subjects.items()} == {("iri", a.value): (2, 1),
+                                                                          ("iri", c.value): (6, 1)}
+    assert at[(("iri", a.value), p.value, ("lit", "x", "@en-gb"))] == (2, 19)
+    assert at[(("iri", a.value), q.value, ("lit", "1", XSD + "integer"))] == (3, 22)
+    assert at[(("iri", c.value), p.value, ("lit", "line\nbreak \u00e9", XSD + "string"))] == (6, 19)
+    assert index.locate(b, p.value, a) is None  # b was not asked for
+    nq = tmp_path / "odd.nq"
+    nq.write_text('<https://e.org/a> <https://e.org/p> "x" <https://e.org/g> .\n'
+                  "  <https://e.org/b> <https://e.org/p> <https://e.org/a> .\n", encoding="utf-8")
+    index = SourceIndex.build([nq], [a, b])
+    assert index.locate(b, p.value, a) == index.triples[(("iri", b.value), p.value, ("iri", a.value))]
+    assert (index.locate(b, p.value, a).line, index.locate(b, p.value, a).column) == (2, 21)
+    assert (index.locate(a, p.value, ox.Literal("x")).line, index.subjects[("iri", a.value)].column) == (1, 1)
+
+
 def test_a_file_that_does_not_parse_is_a_validation_error_naming_the_line(tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <https://example.org/> .\nex:a ex:b .\n")

@@ -110,7 +110,12 @@ def _deactivated(graph: Graph, shape: Node) -> bool:
 
 
 def _focus_pattern(graph: Graph, shape: Node) -> str:
-    """A group pattern binding ?this to every focus node of a targeted shape."""
+    """A group pattern binding ?this to every focus node of a targeted shape.
+
+    Variables are named, never ``[]``: Oxigraph names a ``[]`` at random, and the order in
+    which it evaluates the operands of ``&&`` and the patterns of a group follows those names,
+    so a query with ``[]`` is planned differently from run to run (and its rows evaluated,
+    ``comgraph.validate.profile``, would not be the same twice)."""
     parts = []
     if graph.value(shape, SH.target) is not None:
         raise Unsupported("SHACL-AF sh:target")
@@ -122,9 +127,9 @@ def _focus_pattern(graph: Graph, shape: Node) -> str:
     if nodes:
         parts.append("VALUES ?this { " + " ".join(_term(n) for n in nodes) + " }")
     for p in graph.objects(shape, SH.targetSubjectsOf):
-        parts.append(f"?this {_term(p)} [] .")
+        parts.append(f"?this {_term(p)} ?_object .")
     for p in graph.objects(shape, SH.targetObjectsOf):
-        parts.append(f"[] {_term(p)} ?this .")
+        parts.append(f"?_subject {_term(p)} ?this .")
     return "SELECT DISTINCT ?this WHERE { " + " UNION ".join("{ " + p + " }" for p in parts) + " }"
 
 
@@ -205,7 +210,11 @@ def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | 
         test = _joined(g, head, " || ", "false", lambda m: f"sameTerm({value}, {_term(m)})")
         yield _cc("In"), f"{values} FILTER (!({test}))", {}, None
     for v in g.objects(shape, SH.hasValue):
-        if path:
+        if path and top and not _one_pattern(path):
+            has = fresh()
+            pattern = (f"OPTIONAL {{ SELECT DISTINCT ?this (true AS {has}) WHERE {{ "
+                       f"?this {path} {_term(v)} }} }} FILTER (!BOUND({has}))")
+        elif path:
             pattern = f"FILTER NOT EXISTS {{ {focus} {path} {_term(v)} }}"
         else:
             pattern = f"FILTER (!sameTerm({focus}, {_term(v)}))"
@@ -285,8 +294,8 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         n = int(n)
         if n <= 0:
             continue
-        if n == 1:
-            pattern = f"FILTER NOT EXISTS {{ {focus} {path} [] }}"
+        if n == 1 and (not top or _one_pattern(path)):
+            pattern = f"FILTER NOT EXISTS {{ {focus} {path} {fresh()} }}"
         elif top:
             pattern = (f"OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?_m) AS ?_count) WHERE {{ "
                        f"?this {path} ?_m }} GROUP BY ?this }} FILTER (COALESCE(?_count, 0) < {n})")
@@ -310,6 +319,17 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         else:
             raise Unsupported("sh:maxCount above 3 in a nested shape")
         yield _cc("MaxCount"), pattern, {"maxCount": str(n)}, None
+
+
+def _one_pattern(path: str) -> bool:
+    """Whether a SPARQL path is one triple pattern (a predicate or its inverse).
+
+    A longer path inside a correlated FILTER NOT EXISTS is re-evaluated for every focus node,
+    and Oxigraph evaluates each of its steps without the others' bindings, scanning every
+    triple of the later steps each time: a cost growing with the square of the data. At the top
+    of a check such a path is evaluated once for all focus nodes instead (a sub-select joined
+    in), which is why these constraints compile differently there."""
+    return re.fullmatch(r"[(^]*<[^<>\s]*>\)*", path) is not None
 
 
 def _pairs(g: Graph, shape: Node, focus: str, value: str, path: str | None, values: str, top: bool):

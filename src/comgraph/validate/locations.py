@@ -272,13 +272,16 @@ class SourceIndex:
         for path in files:
             if path.suffix.lower() not in (".ttl", ".trig", ".nt", ".nq"):
                 continue
+            name = (display or {}).get(path, str(path))
+            if path.suffix.lower() in (".nt", ".nq"):
+                try:
+                    index._line_based(path, name, keys)
+                except (OSError, UnicodeDecodeError):
+                    pass
+                continue
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
-                continue
-            name = (display or {}).get(path, str(path))
-            if path.suffix.lower() in (".nt", ".nq"):
-                index._line_based(text, name, keys)
                 continue
             parser = _Parser(text, name, path.resolve().as_uri(), keys)
             try:
@@ -292,22 +295,58 @@ class SourceIndex:
                 index.pairs.setdefault((k[0], k[1]), v)
         return index
 
-    def _line_based(self, text: str, name: str, keys: set[TermKey]) -> None:
+    def _line_based(self, path: Path, name: str, keys: set[TermKey]) -> None:
         """N-Triples and N-Quads hold one statement per line, so only the lines whose subject is
-        wanted need tokenizing: fast enough for million-triple files."""
+        wanted need parsing: the file is read line by line (never held whole), and the wanted
+        lines are parsed together by pyoxigraph, one statement each, in order."""
         wanted = {f"<{k[1]}>" for k in keys if k[0] == "iri"}
-        for number, line in enumerate(text.splitlines(), start=1):
-            stripped = line.lstrip()
-            if not stripped.startswith("<"):
-                continue
-            if stripped[: stripped.find(">") + 1] not in wanted:
-                continue
+        if not wanted:
+            return
+        lines: list[str] = []
+        places: list[tuple[int, int, int]] = []  # line, subject column, predicate column
+        # Text mode ends lines at \n, \r and \r\n only: N-Triples' end of line.
+        with path.open(encoding="utf-8") as f:
+            for number, line in enumerate(f, start=1):
+                stripped = line.lstrip(" \t")
+                if not stripped.startswith("<"):
+                    continue
+                end = stripped.find(">") + 1
+                if stripped[:end] not in wanted:
+                    continue
+                indent = len(line) - len(stripped)
+                rest = stripped[end:]
+                predicate = indent + end + len(rest) - len(rest.lstrip(" \t")) + 1
+                lines.append(stripped.rstrip("\r\n"))
+                places.append((number, indent + 1, predicate))
+        fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() == ".nq" else ox.RdfFormat.N_TRIPLES
+        try:
+            statements = list(ox.parse("\n".join(lines).encode("utf-8"), fmt))
+        except SyntaxError:
+            statements = []
+        if len(statements) != len(lines):  # not one statement a line after all: the slow way
+            self._lines_one_by_one(lines, places, name, keys)
+            return
+        subjects, triples, pairs = self.subjects, self.triples, self.pairs
+        for statement, (number, subject_column, predicate_column) in zip(statements, places, strict=True):
+            subject = term_key(statement.subject)
+            if subject not in subjects:
+                subjects[subject] = SourceLocation(name, number, subject_column)
+            obj = term_key(statement.object)
+            triple = (subject, statement.predicate.value, obj)
+            if obj is not None and triple not in triples:
+                at = SourceLocation(name, number, predicate_column)
+                triples[triple] = at
+                pairs.setdefault(triple[:2], at)
+
+    def _lines_one_by_one(self, lines: list[str], places: list[tuple[int, int, int]], name: str,
+                          keys: set[TermKey]) -> None:
+        for line, (number, indent, _predicate) in zip(lines, places, strict=True):
             parser = _Parser(line, name, "", keys)
             parser.run()
             for k, where in parser.subjects.items():
-                self.subjects.setdefault(k, SourceLocation(name, number, where.column))
+                self.subjects.setdefault(k, SourceLocation(name, number, where.column + indent - 1))
             for k, where in parser.triples.items():
-                at = SourceLocation(name, number, where.column)
+                at = SourceLocation(name, number, where.column + indent - 1)
                 self.triples.setdefault(k, at)
                 self.pairs.setdefault((k[0], k[1]), at)
 
