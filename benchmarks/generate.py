@@ -55,6 +55,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import sys
 from collections import Counter
@@ -62,6 +63,8 @@ from pathlib import Path
 from typing import TextIO
 
 OUT = Path(__file__).resolve().parent / "out"
+#: Part of the cached files' names: raise it when a change to this module changes its output.
+VERSION = 1
 
 EX = "https://example.org/portfolio/"
 CG = "https://w3id.org/comgraph/ns#"
@@ -729,14 +732,18 @@ def portfolio(triples: int, relationships: int | None = None, seed: int = 0, def
     n_rel = relationships or default_relationships(triples)
     if path is None:
         OUT.mkdir(exist_ok=True)
-        path = OUT / f"portfolio-{triples}-r{n_rel}-s{seed}-d{defects:g}.nt"
+        path = OUT / f"portfolio-v{VERSION}-{triples}-r{n_rel}-s{seed}-d{defects:g}.nt"
         if path.exists() and summary_path(path).exists():
             return path
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    # private temporary names, renamed into place: concurrent callers (pytest-xdist workers, two
+    # benchmarks) never read a half-written file, and the last rename wins with the same bytes
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", encoding="utf-8") as f:
         summary = generate(f, triples, n_rel, seed, defects)
-    summary_path(path).write_text(json.dumps(summary, indent=1) + "\n")
+    tmp_summary = path.with_name(f"{path.name}.json.{os.getpid()}.tmp")
+    tmp_summary.write_text(json.dumps(summary, indent=1) + "\n")
+    tmp_summary.replace(summary_path(path))
     tmp.replace(path)
     return path
 
