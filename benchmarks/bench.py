@@ -512,7 +512,7 @@ def row_validate(cfg: dict, table: Table) -> dict:
     else:
         table.add(
             "validate, same findings as pySHACL",
-            size_name(small),
+            f"{size_name(small)}, 3% defects",
             spread(t_a),
             why_b,
             None,
