@@ -689,7 +689,22 @@ def row_extras(cfg: dict, table: Table) -> dict:
             note="`comgraph lookahead` does not exist yet",
         )
     else:
-        result = child([str(BIN / "comgraph"), "lookahead", str(data)], cfg["budget"]["lookahead"])
+        # as the look-ahead's branch defines it: the graph through --data (like `comgraph query`);
+        # it reads the validation report too, so its time includes a validation
+        with tempfile.TemporaryDirectory(prefix="comgraph-bench-lookahead-") as out:
+            result = child(
+                [
+                    str(BIN / "comgraph"),
+                    "lookahead",
+                    "--data",
+                    str(data),
+                    "--format",
+                    "json",
+                    "-o",
+                    str(Path(out) / "lookahead.json"),
+                ],
+                cfg["budget"]["lookahead"],
+            )
         found["lookahead"] = result
         table.add(
             "look-ahead",
