@@ -48,13 +48,13 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src app tests benchmarks scripts
 
+# Every benchmark row in one run (benchmarks/bench.py; benchmarks/README.md says what each row
+# is): one Markdown table, benchmarks/results/latest.md and latest.json. The full run (1M and 3M
+# triples) takes up to 45 minutes on 2 cores; `make bench QUICK=1` runs it all at 10k-100k.
 bench: install
-	$(BIN)/python benchmarks/load.py
-	$(BIN)/python benchmarks/load_test.py
-	$(BIN)/python benchmarks/views.py
-	$(BIN)/python benchmarks/validate.py
-	$(BIN)/python benchmarks/import.py
-	$(MAKE) bench-serve
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \
+	  echo "make: the serve rows need wrk: apt-get install wrk"
+	$(BIN)/python -m benchmarks.bench $(if $(QUICK),--quick)
 
 # YASGUI's browser build is committed in app/static/vendor/yasgui (so a fresh clone needs no
 # npm and no CDN); this refreshes it from the npm registry.

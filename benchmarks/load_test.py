@@ -5,7 +5,7 @@
 
 What it runs, all on 127.0.0.1:
 
-* the realistic graph of ``benchmarks/views.py`` (about ``--triples`` triples, cached under
+* the benchmark portfolio of ``benchmarks/generate.py`` (about ``--triples`` triples, cached under
   ``benchmarks/out/``);
 * ``comgraph serve DATA --workers 1`` over the embedded store (gunicorn with a uvicorn worker
   forked from the master that loaded the data), with ``COMGRAPH_UPDATE_TOKEN`` set in its
@@ -63,8 +63,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from views import EX, generate  # noqa: E402  (the realistic graph, shared with benchmarks/views.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.generate import EX, portfolio  # noqa: E402  (the one benchmark generator)
 
 OUT = Path(__file__).resolve().parent / "out"
 CG = "https://w3id.org/comgraph/ns#"
@@ -78,8 +78,8 @@ CHEAP_VIEWS = ["lessons-learned", "raci-matrix", "relationship-overview",
                "team-make-up", "team-missing-stakeholder-kinds", "equity-register"]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 QUERIES = [
-    f"SELECT ?p ?o WHERE {{ <{EX}s{{i}}> ?p ?o }}",
-    f"ASK {{ <{EX}s{{i}}> a <{CG}Stakeholder> }}",
+    f"SELECT ?p ?o WHERE {{ <{EX}person/{{i}}> ?p ?o }}",
+    f"ASK {{ <{EX}r0/role/wp-{{i}}> a <{CG}Role> }}",
     f"SELECT ?s ?label WHERE {{ ?s a <{CG}Obligation> ; <http://www.w3.org/2000/01/rdf-schema#label> "
     f"?label }} LIMIT 50 OFFSET {{i}}",
     f"SELECT ?o ?due WHERE {{ ?o a <{CG}Obligation> ; <{CG}dueDate> ?due "
@@ -276,7 +276,7 @@ def main() -> int:
         parser.error("--rounds must be at least 3 (memory growth is measured after round 2)")
     bin_dir = Path(sys.executable).parent
     OUT.mkdir(exist_ok=True)
-    data = generate(args.triples)
+    data = portfolio(args.triples)
     token = secrets.token_urlsafe(24)
     from comgraph.queries import Catalogue
 

@@ -1,16 +1,21 @@
 """Benchmark: the SPARQL service under gunicorn against the Oxigraph server, in the same run.
 
-Not a test. It generates 1M triples, serves them with the Oxigraph server and with
-``comgraph serve --workers 2`` (gunicorn with uvicorn workers, the one production server), and
-drives each with ``wrk`` (Debian's ``wrk``) on 127.0.0.1 only, with a bounded number of
-connections and a fixed duration. Two queries:
+Not a test. It takes the benchmark portfolio (benchmarks/generate.py, 1M triples), serves it
+with the Oxigraph server and with ``comgraph serve --workers 2`` (gunicorn with uvicorn workers,
+the one production server), and drives each with ``wrk`` (Debian's ``wrk``) on 127.0.0.1 only,
+with a bounded number of connections and a fixed duration. Two queries:
 
-* cheap: a lookup by IRI (one subject's properties);
+* cheap: a lookup by IRI (one responsibility's properties);
 * heavy: an aggregate over all 1M triples (GROUP BY predicate, COUNT).
 
+After the heavy runs it measures what serving costs in memory: the proportional set size (PSS,
+from /proc/PID/smaps_rollup, so pages shared after a fork count once) summed over every process
+of ``comgraph serve`` (gunicorn's master, its workers and their query children), and the
+Oxigraph server's RSS.
+
 It prints requests/s and p50/p99 latency for each server and query, each comgraph server's
-ratio against Oxigraph, and writes the figures to ``benchmarks/out/serve.json``. Targets (the issue's):
-cheap >= 0.25x and heavy >= 0.9x of Oxigraph's requests/s.
+ratio against Oxigraph, and writes the figures to ``benchmarks/out/serve.json`` (or ``--json``).
+Targets (the issue's): cheap >= 0.25x and heavy >= 0.9x of Oxigraph's requests/s.
 
 What keeps the comparison fair:
 
@@ -36,7 +41,7 @@ What keeps the comparison fair:
   the next one's measurement.
 
     .venv/bin/python benchmarks/serve.py [--triples 1000000] [--seconds 10] [--rounds 3]
-        [--store memory|disk] [--threads 4]
+        [--store memory|disk] [--threads 4] [--json OUT]
 """
 
 from __future__ import annotations
@@ -58,9 +63,12 @@ from urllib.parse import quote
 
 import requests
 
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.generate import EX, portfolio  # noqa: E402  (the one generator)
+
 OUT = Path(__file__).resolve().parent / "out"
-EX = "http://bench.example/"
-CHEAP = f"SELECT ?p ?o WHERE {{ <{EX}s12345> ?p ?o }}"
+CHEAP = f"SELECT ?p ?o WHERE {{ <{EX}r0/responsibility/1> ?p ?o }}"
 HEAVY = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"
 TARGETS = {"cheap": 0.25, "heavy": 0.9}
 SERVERS = ("gunicorn",)
@@ -71,22 +79,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def generate(path: Path, triples: int) -> None:
-    """Subjects with ten properties each: a class, numbers, strings and links."""
-    if path.exists() and path.stat().st_size > 0 and path.name == f"bench-{triples}.nt":
-        return
-    with path.open("w") as out:
-        for i in range(triples // 10):
-            s = f"<{EX}s{i}>"
-            out.write(f"{s} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}C{i % 20}> .\n")
-            for p in range(6):
-                value = (i * 31 + p) % 1000
-                out.write(f'{s} <{EX}p{p}> "{value}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
-            out.write(f'{s} <{EX}name> "subject number {i}" .\n')
-            out.write(f"{s} <{EX}next> <{EX}s{(i + 1) % (triples // 10)}> .\n")
-            out.write(f"{s} <{EX}group> <{EX}g{i % 100}> .\n")
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 600) -> None:
@@ -101,6 +93,36 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 600) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def memory_kb(pid: int, field: str) -> int:
+    """``Pss`` (from smaps_rollup) or ``VmRSS`` (from status) of one process, in kB; 0 if gone."""
+    source = "smaps_rollup" if field == "Pss" else "status"
+    try:
+        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -178,6 +200,7 @@ def main() -> int:
                              "figures are medians, the ratio the median of the rounds' ratios")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads per comgraph worker, for every server (serve's default: 4)")
+    parser.add_argument("--json", type=Path, default=OUT / "serve.json", help="write the figures here")
     args = parser.parse_args()
     servers = [s for s in args.servers.split(",") if s]
     if not servers or set(servers) - set(SERVERS):
@@ -186,9 +209,7 @@ def main() -> int:
         print("benchmarks/serve.py needs wrk: apt-get install -y wrk", file=sys.stderr)
         return 2
     OUT.mkdir(exist_ok=True)
-    data = OUT / f"bench-{args.triples}.nt"
-    print(f"generating {args.triples} triples in {data} ...", file=sys.stderr)
-    generate(data, args.triples)
+    data = portfolio(args.triples)
     bin_dir = Path(sys.executable).parent
     processes: list[subprocess.Popen] = []
     loads: list[float] = []
@@ -258,6 +279,13 @@ def main() -> int:
                         loads.append(os.getloadavg()[0])
                         rounds[server].append(wrk(url, connections, args.seconds))
                 results[name] = rounds
+            wait_idle(roots)
+            memory = {"comgraph_pss_mb": {}, "oxigraph_rss_mb": memory_kb(oxigraph.pid, "VmRSS") / 1024,
+                      "oxigraph_pss_mb": memory_kb(oxigraph.pid, "Pss") / 1024}
+            for server, process in comgraphs.items():
+                pids = process_tree(process.pid)
+                memory["comgraph_pss_mb"][server] = sum(memory_kb(pid, "Pss") for pid in pids) / 1024
+                memory[f"comgraph_processes_{server}"] = len(pids)
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -269,7 +297,8 @@ def main() -> int:
           "ratio: median of the rounds [each round] (target)")
     summary = {"triples": args.triples, "seconds": args.seconds, "store": args.store,
                "rounds": args.rounds, "threads_per_worker": args.threads,
-               "load_average_at_start_of_runs": loads, "results": results, "ratios": {}}
+               "load_average_at_start_of_runs": loads, "results": results, "ratios": {},
+               "memory_after_heavy": memory}
     for name, by_server in results.items():
         summary["ratios"][name] = {}
         for server, runs in by_server.items():
@@ -288,7 +317,10 @@ def main() -> int:
     print(f"store: {args.store}; {args.threads} threads per worker; "
           "load average (1 min) as each run started: "
           f"{', '.join(f'{x:.1f}' for x in loads)}")
-    (OUT / "serve.json").write_text(json.dumps(summary, indent=2))
+    print("memory after the heavy runs: comgraph PSS (all processes) "
+          + ", ".join(f"{k} {v:.0f} MB" for k, v in memory["comgraph_pss_mb"].items())
+          + f"; Oxigraph RSS {memory['oxigraph_rss_mb']:.0f} MB")
+    args.json.write_text(json.dumps(summary, indent=2))
     return 0
 
 

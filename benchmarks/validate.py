@@ -1,12 +1,20 @@
-"""Benchmark: ``comgraph validate`` against plain pySHACL (rdflib) and pyrudof, same data, same run.
+"""Benchmark: ``comgraph validate`` with the project's shapes against pyrudof and plain pySHACL.
 
-Generates synthetic relationship graphs (default 100k and 1M triples) with a known share of
-defects, validates them with 5 Core shapes and 1 SHACL-SPARQL shape, and prints wall time and
-peak memory (each engine runs in its own process; peak RSS from the kernel) plus the number of
-findings, and checks that comgraph and pySHACL report the same findings.
+    python benchmarks/validate.py [--triples 100000] [--engines comgraph,pyrudof,pyshacl]
+        [--core] [--rounds 3] [--budget 600] [--json OUT]
 
-    .venv/bin/python benchmarks/validate.py            # 100k and 1M
-    .venv/bin/python benchmarks/validate.py --sizes 100000 --skip pyshacl
+The data is the benchmark portfolio (benchmarks/generate.py, 1% defects); the shapes are the
+project's own (``shapes/``), the same for every engine: comgraph reads the folder; the peers read
+one Turtle file written from it with ``$asOf`` already replaced by the data's as-of date (what
+comgraph does before any engine sees a query), so every engine checks the same constraints.
+``--core`` keeps only the SHACL Core shapes (those without ``sh:sparql``). The data carries the
+stakeholder-role hierarchy (skos:broader) itself, so no engine needs the vocabularies.
+
+Each engine runs as a fresh process, as a user runs it (``comgraph validate FILE --format json``,
+a small script for each peer), in interleaved rounds (comgraph, pyrudof, comgraph, pyrudof, ...;
+pySHACL once, it is the slow reference), each stopped after ``--budget`` seconds. For each run it
+records the wall time, the peak RSS of the process (from the kernel, ``wait4``) and the findings
+as (shape, focus node) pairs, and it compares comgraph's findings with pySHACL's.
 """
 
 from __future__ import annotations
@@ -14,81 +22,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
-SHAPES = """\
-@prefix cg: <https://w3id.org/comgraph/ns#> .
-@prefix ex: <https://example.org/bench/shapes/> .
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix owl: <http://www.w3.org/2002/07/owl#> .
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.generate import AS_OF, portfolio  # noqa: E402  (the one generator)
 
-ex:prefixes a owl:Ontology ;
-    sh:declare [ sh:prefix "cg" ; sh:namespace "https://w3id.org/comgraph/ns#"^^xsd:anyURI ] .
-
-ex:RoleLabel a sh:PropertyShape ; sh:targetClass cg:Role ; sh:path rdfs:label ;
-    sh:minCount 1 ; sh:maxCount 1 .
-ex:RoleCarries a sh:PropertyShape ; sh:targetClass cg:Role ; sh:path cg:carries ; sh:minCount 1 ;
-    sh:class cg:Responsibility .
-ex:ResponsibilityProcess a sh:PropertyShape ; sh:targetClass cg:Responsibility ; sh:path cg:process ;
-    sh:minCount 1 ; sh:nodeKind sh:IRI .
-ex:ResponsibilityFrequency a sh:PropertyShape ; sh:targetClass cg:Responsibility ; sh:path cg:frequency ;
-    sh:in ( cg:monthly cg:quarterly cg:yearly ) .
-ex:ObligationDue a sh:PropertyShape ; sh:targetClass cg:Obligation ; sh:path cg:dueDate ;
-    sh:datatype xsd:date ; sh:maxCount 1 .
-ex:OneAccountable a sh:NodeShape ; sh:targetClass cg:Responsibility ;
-    sh:sparql [ sh:prefixes ex:prefixes ; sh:select \"\"\"
-        SELECT $this WHERE { $this cg:accountable ?a , ?b . FILTER (?a != ?b) }\"\"\" ] .
-"""
-
-
-def generate(path: Path, triples: int) -> int:
-    """Roles, responsibilities and obligations, about 10 triples per unit; 1 unit in 50 broken."""
-    cg, ex = "https://w3id.org/comgraph/ns#", "https://example.org/bench/data/"
-    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-    date = "<http://www.w3.org/2001/XMLSchema#date>"
-    written = 0
-    with path.open("w") as out:
-        i = 0
-        while written < triples:
-            role, resp, obl = f"<{ex}role{i}>", f"<{ex}resp{i}>", f"<{ex}obl{i}>"
-            bad = i % 50 == 0
-            lines = [
-                f"{role} {rdf_type} <{cg}Role> .",
-                f"{resp} {rdf_type} <{cg}Responsibility> .",
-                f"{obl} {rdf_type} <{cg}Obligation> .",
-                f"{resp} <{cg}process> <{cg}integration> .",
-                f"{resp} <{cg}accountable> <{ex}party{i % 97}> .",
-                f"{resp} <{cg}frequency> <{cg}{'weekly' if bad else 'monthly'}> .",
-                f"{obl} <{cg}dueDate> \"2025-0{1 + i % 9}-15\"^^{date} .",
-            ]
-            if not bad or i % 100:
-                lines.append(f"{role} {label} \"Role {i}\" .")
-            if not (bad and i % 150 == 0):
-                lines.append(f"{role} <{cg}carries> {resp} .")
-            if bad:
-                lines.append(f"{resp} <{cg}accountable> <{ex}party{(i + 1) % 97}> .")
-                lines.append(f"{obl} <{cg}dueDate> \"soon\" .")
-            out.write("\n".join(lines) + "\n")
-            written += len(lines)
-            i += 1
-    return written
-
-
-COMGRAPH = """
-import json, sys
-from comgraph.validate import validate
-report = validate([sys.argv[1]], sys.argv[2], vocab_dirs=[])
-keys = sorted({(r.shape, r.component, str(r.focus), r.path or "", str(r.value) if r.value is not None else "")
-               for r in report.results})
-json.dump({"count": len(report.results), "keys": keys}, open(sys.argv[3], "w"))
-"""
+BIN = Path(sys.executable).parent
 
 PYSHACL = """
 import json, sys
@@ -96,24 +42,13 @@ import rdflib
 from pyshacl import validate
 from rdflib import RDF, SH
 data = rdflib.Graph().parse(sys.argv[1], format="nt")
-shapes = rdflib.Graph().parse(sys.argv[2] + "/shapes.ttl", format="turtle")
+shapes = rdflib.Graph().parse(sys.argv[2], format="turtle")
 _c, report, _t = validate(data, shacl_graph=shapes, inplace=True)
-def term(t):
-    if t is None: return ""
-    if isinstance(t, rdflib.URIRef): return "<" + str(t) + ">"
-    if isinstance(t, rdflib.Literal):
-        if t.language: return '"' + str(t) + '"@' + t.language
-        dt = t.datatype or rdflib.XSD.string
-        return '"' + str(t) + '"' + ("" if dt == rdflib.XSD.string else "^^<" + str(dt) + ">")
-    return str(t)
-keys = set()
+keys = []
 for root in report.subjects(RDF.type, SH.ValidationReport):
     for r in report.objects(root, SH.result):
-        path = report.value(r, SH.resultPath)
-        keys.add((str(report.value(r, SH.sourceShape)), str(report.value(r, SH.sourceConstraintComponent)),
-                  term(report.value(r, SH.focusNode)), str(path) if path is not None else "",
-                  term(report.value(r, SH.value))))
-json.dump({"count": len(keys), "keys": sorted(keys)}, open(sys.argv[3], "w"))
+        keys.append((str(report.value(r, SH.sourceShape)), str(report.value(r, SH.focusNode))))
+json.dump({"count": len(keys), "keys": keys}, open(sys.argv[3], "w"))
 """
 
 PYRUDOF = """
@@ -121,59 +56,168 @@ import json, sys
 import pyrudof
 rudof = pyrudof.Rudof(pyrudof.RudofConfig())
 rudof.read_data(sys.argv[1], format=pyrudof.RDFFormat.NTriples)
-rudof.read_shacl(sys.argv[2] + "/shapes.ttl")
+rudof.read_shacl(sys.argv[2])
 report = rudof.validate_shacl()
-json.dump({"count": len(report), "keys": []}, open(sys.argv[3], "w"))
+keys = [(str(r.source_shape), str(r.focus_node)) for r in report]
+json.dump({"count": len(keys), "keys": keys}, open(sys.argv[3], "w"))
 """
 
 
-def measure(name: str, code: str, data: Path, shapes: Path, out: Path) -> dict:
+def shapes_for_peers(folder: Path, core: bool) -> tuple[Path, Path]:
+    """(comgraph's --shapes folder, one Turtle file for the peers): the project's shapes, or only
+    those without SHACL-SPARQL; ``$asOf`` replaced by the portfolio's as-of date."""
+    from rdflib import RDF, SH, BNode, Graph
+
+    from comgraph.paths import shapes_dir
+    from comgraph.validate.shapes import Shapes
+
+    graph = Shapes.load(shapes_dir()).for_date(AS_OF)
+    if core:
+        keep = Graph()
+        for prefix, ns in graph.namespaces():
+            keep.bind(prefix, ns)
+
+        def walk(node):
+            for p, o in graph.predicate_objects(node):
+                keep.add((node, p, o))
+                if isinstance(o, BNode):
+                    walk(o)
+                elif p == RDF.first or p == RDF.rest:
+                    walk(o)
+
+        shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
+        for shape in sorted(shapes):
+            if (shape, SH.sparql, None) not in graph:
+                walk(shape)
+        graph = keep
+    folder.mkdir(parents=True, exist_ok=True)
+    peer_file = folder / "shapes.ttl"
+    graph.serialize(peer_file, format="turtle")
+    if not core:
+        return shapes_dir(), peer_file
+    ours = folder / "core"
+    ours.mkdir(exist_ok=True)
+    (ours / "core.ttl").write_bytes(peer_file.read_bytes())
+    return ours, peer_file
+
+
+#: A whole run's deadline (``time.perf_counter()``), which caps every child's budget; set by
+#: benchmarks/bench.py so that `make bench` ends in its time even when a row runs long.
+RUN_DEADLINE: float | None = None
+
+
+def child(cmd: list[str], budget: float, env: dict | None = None) -> dict:
+    """Run ``cmd`` as a fresh process group; wall seconds, peak RSS (MB) and exit status, or
+    ``over_budget`` when it was still running after ``budget`` seconds (then it is killed)."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, str(data), str(shapes), str(out)])
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        return {"engine": name, "error": f"exit status {status}", "time": elapsed}
-    result = json.loads(out.read_text())
-    return {"engine": name, "time": elapsed, "peak_gb": usage.ru_maxrss / 1024 / 1024, **result}
+    if RUN_DEADLINE is not None:
+        budget = max(1.0, min(budget, RUN_DEADLINE - start))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                env=env)
+        deadline = start + budget
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                _pid, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return {"over_budget": True, "time": time.perf_counter() - start, "budget": budget,
+                        "peak_mb": usage.ru_maxrss / 1024}
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read()[-600:].decode(errors="replace")
+    return {"over_budget": False, "time": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode,
+            "stderr": tail if proc.returncode not in (0, 1) else ""}
+
+
+def run_engine(engine: str, data: Path, ours: Path, peer_file: Path, folder: Path, budget: float) -> dict:
+    out = folder / f"{engine}-{time.monotonic_ns()}.json"
+    if engine == "comgraph":
+        cmd = [str(BIN / "comgraph"), "validate", str(data), "--shapes", str(ours),
+               "--format", f"json:{out}", "--fail-on", "never"]
+    else:
+        cmd = [sys.executable, "-c", PYRUDOF if engine == "pyrudof" else PYSHACL, str(data), str(peer_file),
+               str(out)]
+    result = {"engine": engine, **child(cmd, budget)}
+    if result["over_budget"]:
+        return result
+    if result["rc"] != 0 or not out.exists():
+        result["error"] = f"exit status {result['rc']}: {result.get('stderr', '')}"
+        return result
+    found = json.loads(out.read_text())
+    out.unlink()
+    if engine == "comgraph":
+        keys = [(r["shape"], r["focus"]) for r in found["results"]]
+        result["fallback_shapes"] = len(found.get("fallbackShapes") or [])
+    else:
+        keys = [tuple(k) for k in found["keys"]]
+    result["count"] = len(keys)
+    result["keys"] = sorted(Counter(keys).items())
+    result["shapes_found"] = len({shape for shape, _focus in keys})
+    return result
+
+
+def compare(ours: dict, theirs: dict) -> dict:
+    """Do two runs report the same findings, as (shape, focus) pairs with their multiplicity?"""
+    a = Counter({tuple(k): n for k, n in ours["keys"]})
+    b = Counter({tuple(k): n for k, n in theirs["keys"]})
+    return {"same": a == b, "only_first": sum((a - b).values()), "only_second": sum((b - a).values())}
+
+
+def measure(data: Path, engines: list[str], rounds: int, budget: float, core: bool,
+            pyshacl_budget: float | None = None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="comgraph-bench-validate-") as tmp:
+        folder = Path(tmp)
+        ours, peer_file = shapes_for_peers(folder / "shapes", core)
+        runs: dict[str, list[dict]] = {engine: [] for engine in engines}
+        for _ in range(rounds):  # interleaved: a drift of the machine hits every engine alike
+            for engine in engines:
+                if engine == "pyshacl" and runs[engine]:
+                    continue  # the slow reference runs once
+                if runs[engine] and runs[engine][-1].get("over_budget"):
+                    continue  # over budget once is over budget
+                runs[engine].append(run_engine(engine, data, ours, peer_file, folder,
+                                               pyshacl_budget if engine == "pyshacl" and pyshacl_budget
+                                               else budget))
+                r = runs[engine][-1]
+                shown = "> budget" if r["over_budget"] else f"{r['time']:.1f} s"
+                print(f"validate {'core' if core else 'all'} {engine}: {shown}, {r['peak_mb']:.0f} MB, "
+                      f"{r.get('count', r.get('error', ''))} findings", file=sys.stderr, flush=True)
+    result = {"data": str(data), "core": core, "rounds": rounds, "budget": budget, "runs": runs}
+    done = {e: next((r for r in rs if "keys" in r), None) for e, rs in runs.items()}
+    if done.get("comgraph") and done.get("pyshacl"):
+        result["comgraph_vs_pyshacl"] = compare(done["comgraph"], done["pyshacl"])
+    if done.get("comgraph") and done.get("pyrudof"):
+        result["comgraph_vs_pyrudof"] = compare(done["comgraph"], done["pyrudof"])
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--skip", nargs="*", default=[], choices=["comgraph", "pyshacl", "pyrudof"])
+    parser.add_argument("--triples", type=int, default=100_000)
+    parser.add_argument("--data", type=Path, help="an N-Triples file (default: the portfolio of --triples)")
+    parser.add_argument("--engines", default="comgraph,pyrudof,pyshacl")
+    parser.add_argument("--core", action="store_true", help="only the SHACL Core shapes")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=600, help="seconds per run")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="comgraph-bench-") as tmp:
-        folder = Path(tmp)
-        shapes = folder / "shapes"
-        shapes.mkdir()
-        (shapes / "shapes.ttl").write_text(SHAPES)
-        print(f"{'size':>9} | {'engine':<9} | {'time s':>7} | {'peak GB':>7} | findings | vs comgraph time")
-        for size in args.sizes:
-            data = folder / f"data-{size}.nt"
-            count = generate(data, size)
-            rows = []
-            for name, code in (("comgraph", COMGRAPH), ("pyshacl", PYSHACL), ("pyrudof", PYRUDOF)):
-                if name in args.skip:
-                    continue
-                rows.append(measure(name, code, data, shapes, folder / f"{name}-{size}.json"))
-            base = next((r for r in rows if r["engine"] == "comgraph" and "error" not in r), None)
-            for r in rows:
-                if "error" in r:
-                    print(f"{count:>9} | {r['engine']:<9} | {r['time']:7.1f} | {'':>7} | {r['error']}")
-                    continue
-                ratio = f"{r['time'] / base['time']:.1f}x" if base else ""
-                print(f"{count:>9} | {r['engine']:<9} | {r['time']:7.1f} | {r['peak_gb']:7.2f} | "
-                      f"{r['count']:>8} | {ratio}")
-            ref = next((r for r in rows if r["engine"] == "pyshacl" and "error" not in r), None)
-            if base and ref:
-                ours = {tuple(k) for k in base["keys"]}
-                theirs = {tuple(k) for k in ref["keys"]}
-                only_ours, only_theirs = len(ours - theirs), len(theirs - ours)
-                same = "the same report" if ours == theirs else (
-                    f"DIFFERENT reports ({only_ours} only comgraph, {only_theirs} only pySHACL)")
-                print(f"{'':>9}   comgraph and pySHACL: {same}")
-            sys.stdout.flush()
+    data = args.data or portfolio(args.triples)
+    result = measure(data, args.engines.split(","), args.rounds, args.budget, args.core)
+    for engine, runs in result["runs"].items():
+        for r in runs:
+            shown = "> budget" if r["over_budget"] else f"{r['time']:.1f} s"
+            print(f"{engine:9} {shown:>10} {r['peak_mb']:7.0f} MB  {r.get('count', r.get('error', ''))}")
+    for key in ("comgraph_vs_pyshacl", "comgraph_vs_pyrudof"):
+        if key in result:
+            print(f"{key}: {result[key]}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
