@@ -15,12 +15,11 @@ import re
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.tables import cell
+from comgraph.app.tables import MAX_LOOKUP, cell, store_labels
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from comgraph.namespaces import PREFIXES
 from comgraph.paths import resource_dir
-from comgraph.store import StoreError
 
 bp = Blueprint("editor", __name__)
 
@@ -34,13 +33,7 @@ LIMIT 25
 """
 
 #: IRIs one labels request may ask about (a page of results holds far fewer).
-MAX_LABELS = 2000
-_LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?x ?label WHERE {
-  VALUES ?x { %s }
-  ?x rdfs:label|skos:prefLabel ?label FILTER (LANG(?label) IN ('en', ''))
-}"""
+MAX_LABELS = MAX_LOOKUP
 
 _PREFIXED_NAME = re.compile(r"(?<![\w<:/#?-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)")
 _NOT_NAMES = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
@@ -78,15 +71,7 @@ def labels() -> Response:
             nodes[iri] = ox.NamedNode(iri)
         except (TypeError, ValueError):
             continue  # not an IRI: the table shows it as it is
-    found: dict[str, str] = {}
-    if nodes:
-        values = " ".join(str(n) for n in nodes.values())
-        try:
-            rows = get_store().select(_LABELS % values)
-        except StoreError:
-            rows = []  # names then come from the vocabularies and the prefixes
-        for row in sorted(rows, key=lambda r: (r["label"].language != "en", r["label"].value)):
-            found.setdefault(row["x"].value, row["label"].value)
+    found = store_labels(nodes)
     answer = {}
     for iri, node in nodes.items():
         shown = cell(node, found.get(iri))

@@ -132,7 +132,7 @@ def _stakeholder_suggestions(raw: str) -> list[Suggestion]:
             continue
         label = row.get("stakeholderLabel")
         shown = label.value if isinstance(label, ox.Literal) else compact_iri(iri.value)
-        suggestion = Suggestion(shown, url_for("dashboards.stakeholder", iri=compact_iri(iri.value)))
+        suggestion = Suggestion(shown, url_for("dashboards.stakeholder", iri=iri.value))
         for key in (compact_iri(iri.value), iri.value, shown):
             candidates.setdefault(key, suggestion)
     return suggest(raw, candidates)

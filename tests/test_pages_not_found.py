@@ -48,10 +48,12 @@ def test_an_unknown_stakeholder_offers_the_stakeholder_with_the_closest_name(cli
     assert page.status_code == 404
     main = _main(page.data.decode())
     assert "There is no stakeholder <code>ex:atlas-i</code>." in main
-    assert '<a href="/stakeholder?iri=ex:atlas-it">Atlas IT Services Ltd</a>' in main
+    assert ('<a href="/stakeholder?iri=https://example.org/retail-it/atlas-it">Atlas IT Services Ltd</a>'
+            in main)
     plain = client.get("/stakeholder", query_string={"iri": "ex:atlas-i"})
-    assert plain.data.decode() == ("not found: no stakeholder 'ex:atlas-i'; did you mean "
-                                   "Atlas IT Services Ltd (/stakeholder?iri=ex:atlas-it)?\n")
+    assert plain.data.decode() == ("not found: no stakeholder 'ex:atlas-i'; did you mean Atlas IT Services "
+                                   "Ltd (/stakeholder?iri=https://example.org/retail-it/atlas-it)?\n")
+    assert client.get("/stakeholder?iri=https://example.org/retail-it/atlas-it").status_code == 200
 
 
 def test_an_unknown_resource_offers_the_closest_iris_of_its_namespace(client: FlaskClient) -> None:
