@@ -41,6 +41,9 @@ def test_an_unknown_view_is_a_404_in_the_layout_that_offers_the_closest_view(cli
     assert plain.status_code == 404 and plain.mimetype == "text/plain"
     assert plain.data.decode() == ("not found: no view 'obligations-du'; did you mean obligations-due "
                                    "(/views/obligations-due)?\n")
+    assert client.get("/views/raci-matrix.xlsx").data.decode() == (
+        "not found: no format 'raci-matrix.xlsx'; did you mean /views/raci-matrix.json or "
+        "/views/raci-matrix.csv?\n")
 
 
 def test_an_unknown_stakeholder_offers_the_stakeholder_with_the_closest_name(client: FlaskClient) -> None:
