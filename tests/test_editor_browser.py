@@ -77,18 +77,11 @@ INFO = f"{ACTIVE} .yasr_response_chip"  # YASR's "N results in S seconds"
 @pytest.fixture(scope="module")
 def demo_service():
     """The app on the demo, served on a free port of 127.0.0.1 for this module's tests."""
-    import threading
-
-    from werkzeug.serving import make_server
-
+    from tests.readiness import serving_app
     from tests.views_support import demo_app
 
-    server = make_server("127.0.0.1", 0, demo_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving_app(demo_app()) as url:
+        yield url
 
 
 def _editor_text(browser) -> str:

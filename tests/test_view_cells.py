@@ -4,15 +4,14 @@ The browser half checks the widest views fit the window and no date breaks acros
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from tests.browser import chromium
+from tests.readiness import serving_app
 from tests.views_support import demo_app
 
 
@@ -45,12 +44,8 @@ def test_a_target_is_named_by_its_label(client: FlaskClient) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving_app(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
