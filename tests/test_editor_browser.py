@@ -158,6 +158,13 @@ def test_each_named_query_button_opens_that_query_and_runs_it(demo_service, brow
             assert rows, example["name"]
         scroll, client = _page_fits(browser)
         assert scroll <= client, (example["name"], scroll, client)
+    # a second click on a button goes back to its tab rather than opening another
+    tabs = len(browser.find_elements(By.CSS_SELECTOR, ".tabsList .tab"))
+    assert tabs == len(examples) + 1  # the starter's tab and one per named query
+    first = examples[0]
+    browser.find_element(By.CSS_SELECTOR, f'button.example[data-name="{first["name"]}"]').click()
+    wait.until(lambda b: _editor_text(b) == first["query"])
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".tabsList .tab")) == tabs
     # no script error on the way (the old buttons threw "Cannot read properties of undefined
     # (reading 'setQuery')")
     assert _script_errors(browser) == []

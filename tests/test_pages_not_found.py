@@ -117,3 +117,11 @@ def test_the_ontology_page_has_the_apps_navigation_and_no_inline_style(client: F
     assert '<div class="ontology-doc">' in main and "comgraph co-management ontology" in main
     assert '<a href="/ontology.ttl">Turtle</a>' in main
     assert client.get("/ontology.html").data == page.data
+
+
+def test_what_was_asked_for_is_shown_as_text(client: FlaskClient) -> None:
+    page = client.get("/views/<script>alert(1)</script>x", headers=BROWSER)
+    assert page.status_code == 404
+    html = page.data.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;x" in html

@@ -38,12 +38,21 @@
   const tab = yasgui.getTab();
   if (tab && !tab.getQuery().trim()) tab.setQuery(config.starter);
 
-  // Each named query opens in a tab of its own, holding that query's text. (addTab returns the
-  // Tab itself, not its id.)
+  // Each named query opens in a tab of its own, holding that query's text; a tab that still
+  // holds exactly that text is selected instead of opening another. (addTab returns the Tab
+  // itself, not its id.)
   document.querySelectorAll("button.example").forEach((button) => {
     button.addEventListener("click", () => {
       const example = config.examples.find((e) => e.name === button.dataset.name);
       if (!example) return;
+      const same = yasgui.persistentConfig.getTabs().find((id) => {
+        const kept = yasgui.persistentConfig.getTab(id);
+        return kept && kept.name === example.title && kept.yasqe && kept.yasqe.value === example.query;
+      });
+      if (same) {
+        yasgui.selectTabId(same);
+        return;
+      }
       const opened = yasgui.addTab(true, { name: example.title, yasqe: { value: example.query } });
       if (opened.getYasqe && opened.getYasqe() && opened.getQuery() !== example.query) {
         opened.setQuery(example.query);
