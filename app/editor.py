@@ -35,7 +35,7 @@ LIMIT 25
 #: IRIs one labels request may ask about (a page of results holds far fewer).
 MAX_LABELS = MAX_LOOKUP
 
-_PREFIXED_NAME = re.compile(r"(?<![\w<:/#?-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)")
+_PREFIXED_NAME = re.compile(r"(?<![\w:-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)")
 _NOT_NAMES = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
 
 

@@ -202,3 +202,24 @@ def test_result_iris_link_to_the_apps_pages_under_their_labels_and_the_table_fit
     # following a link opens the resource page
     browser.get(link.get_attribute("href"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Atlas IT Services Ltd"
+
+
+def test_a_known_prefix_used_undeclared_is_declared_when_the_query_runs(demo_service, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{demo_service}/editor")
+    wait = WebDriverWait(browser, 60)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"{ACTIVE} .CodeMirror")))
+    browser.execute_script(f"document.querySelector('{ACTIVE} .CodeMirror')"
+                           ".CodeMirror.setValue(arguments[0])",
+                           "SELECT ?o WHERE { ?o a cg:Obligation } ORDER BY ?o LIMIT 3")
+    browser.find_element(By.CSS_SELECTOR, f"{ACTIVE} .yasqe_queryButton").click()
+    wait.until(lambda b: b.execute_script(
+        f"const e = document.querySelector('{INFO}'); return e && /result/.test(e.innerText)"))
+    assert browser.find_element(By.CSS_SELECTOR, INFO).text.startswith("3 results")
+    text = _editor_text(browser)
+    assert [line for line in text.splitlines() if line.startswith("PREFIX")] == [
+        "PREFIX cg: <https://w3id.org/comgraph/ns#>"]
+    assert text.rstrip().endswith("SELECT ?o WHERE { ?o a cg:Obligation } ORDER BY ?o LIMIT 3")

@@ -43,6 +43,9 @@ def test_with_prefixes_ignores_names_in_iris_strings_and_comments() -> None:
     assert [line for line in text.splitlines() if line.startswith("PREFIX")] == [
         f"PREFIX cg: <{PREFIXES['cg']}>", f"PREFIX cgraci: <{PREFIXES['cgraci']}>"]
     assert with_prefixes("ASK {}", PREFIXES) == "ASK {}"
+    path = with_prefixes("ASK { ?s ex:a/cg:raci|^skos:broader ?o }", {**PREFIXES, "ex": "https://example.org/"})
+    declared = [line.split()[1] for line in path.splitlines() if line.startswith("PREFIX")]
+    assert declared == ["cg:", "ex:", "skos:"]
 
 
 def test_every_named_query_is_offered_with_its_bound_text(client: FlaskClient) -> None:

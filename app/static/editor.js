@@ -86,6 +86,22 @@
       .catch(() => {}); // names are a nicety: without them the table keeps compact names
   };
 
+  // The starter declares only what it uses; a query that uses one of comgraph's known prefixes
+  // without declaring it gets the declaration added, in the editor, as it is run.
+  const NOT_NAMES = /<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*/g;
+  const PREFIXED = /(?<![\w:-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)/g;
+  yasgui.on("queryBefore", (_instance, tab) => {
+    const yasqe = tab && tab.getYasqe && tab.getYasqe();
+    if (!yasqe) return;
+    const declared = yasqe.getPrefixesFromQuery() || {};
+    const missing = {};
+    for (const match of yasqe.getValue().replace(NOT_NAMES, " ").matchAll(PREFIXED)) {
+      const prefix = match[1] || "";
+      if (!(prefix in declared) && config.prefixes[prefix]) missing[prefix] = config.prefixes[prefix];
+    }
+    if (Object.keys(missing).length) yasqe.addPrefixes(missing);
+  });
+
   // The service cuts answers at a row cap and says so in a header: say it here too.
   const note = document.getElementById("row-cap-note");
   yasgui.on("queryResponse", (_instance, tab) => {
