@@ -36,13 +36,16 @@ EXPECTED = {(rdflib.URIRef(f"{EX}alice"), rdflib.URIRef(f"{EX}label"), rdflib.Li
             (rdflib.URIRef(f"{EX}bob"), rdflib.URIRef(f"{EX}label"), rdflib.Literal("Bob"))}
 
 
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["werkzeug", "gunicorn"])
+def endpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``comgraph serve`` as a process: werkzeug (every request through Flask), or gunicorn's
+    uvicorn workers, where a GET (SPARQLWrapper's default) is read by the ASGI adapter."""
     data = tmp_path_factory.mktemp("wrapper") / "people.ttl"
     data.write_text(TTL)
     port = free_port()
     comgraph = Path(sys.executable).parent / "comgraph"
-    process = subprocess.Popen([str(comgraph), "serve", str(data), "--port", str(port)],
+    workers = ["--workers", "1"] if request.param == "gunicorn" else []
+    process = subprocess.Popen([str(comgraph), "serve", str(data), "--port", str(port), *workers],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
