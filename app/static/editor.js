@@ -5,7 +5,8 @@
 
   // Result IRIs link to this app's resource pages under their labels, as the app's own tables
   // do. YASR's table draws each IRI with getUriLinkFromBinding (synchronously), so the names come
-  // from a cache that POST /editor/labels fills after each answer; the table is then redrawn.
+  // from a cache that POST /editor/labels fills after each answer; the links already drawn are
+  // then renamed.
   const names = new Map(); // IRI -> {text, href}
   const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => (
     { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -81,7 +82,14 @@
       .then((response) => (response.ok ? response.json() : {}))
       .then((found) => {
         for (const [iri, named] of Object.entries(found)) names.set(iri, named);
-        if (Object.keys(found).length) yasr.refresh();
+        // Rename the links already drawn, in place: a redraw would lose the reader's page,
+        // sorting and column widths. Rows drawn later (other pages) take the names from the cache.
+        for (const link of (yasr.resultsEl || document.createElement("div")).querySelectorAll("a.iri")) {
+          const named = names.get(link.title);
+          if (!named) continue;
+          link.textContent = named.text;
+          if (named.href) link.href = named.href;
+        }
       })
       .catch(() => {}); // names are a nicety: without them the table keeps compact names
   };
