@@ -1,34 +1,82 @@
 """The query editor page, ``/editor``: YASGUI (bundled, never from a CDN) on this endpoint.
 
-The editor starts with the ontology's prefixes declared, offers the named queries of
-``queries/`` as examples (each opens in a tab of its own), shows results as tables and lets
-people download them. When the service cut an answer at the row cap, a note under the editor
-says so (the service's ``X-Comgraph-Row-Cap`` header).
+The editor starts with a small query that declares only the prefixes it uses, offers the named
+queries of ``queries/`` (each button opens that query in a tab of its own), shows results as
+tables whose IRIs link to this app's resource pages under their labels (``POST /editor/labels``
+names and links them as the app's pages do), and lets people download them. When the service
+cut an answer at the row cap, a note under the editor says so (the service's
+``X-Comgraph-Row-Cap`` header).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from flask import Blueprint, render_template, url_for
+from comgraph.app.tables import MAX_LOOKUP, cell, store_labels
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from comgraph.namespaces import PREFIXES
 from comgraph.paths import resource_dir
 
 bp = Blueprint("editor", __name__)
 
-STARTER = "SELECT ?subject ?predicate ?object\nWHERE {\n  ?subject ?predicate ?object\n}\nLIMIT 25\n"
+#: The query a fresh editor holds: things with their labels and types.
+STARTER_BODY = """SELECT ?thing ?label ?type
+WHERE {
+  ?thing a ?type ;
+         rdfs:label ?label .
+}
+LIMIT 25
+"""
+
+#: IRIs one labels request may ask about (a page of results holds far fewer).
+MAX_LABELS = MAX_LOOKUP
+
+_PREFIXED_NAME = re.compile(r"(?<![\w:-])([A-Za-z][\w.-]*)?:(?=[\w%\\]|\s|$)")
+_NOT_NAMES = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
+
+
+def with_prefixes(body: str, known: dict[str, str]) -> str:
+    """``body`` after the PREFIX lines of the known prefixes it uses, and of no others."""
+    bare = _NOT_NAMES.sub(" ", body)  # IRIs, strings and comments hold no prefixed names
+    used = sorted({m.group(1) or "" for m in _PREFIXED_NAME.finditer(bare)} & set(known))
+    prologue = "".join(f"PREFIX {p}: <{known[p]}>\n" for p in used)
+    return prologue + ("\n" if prologue else "") + body
 
 
 @bp.get("/editor")
 def page() -> str:
     prefixes = dict(ontology_prefixes())
-    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
     return render_template("sparql/editor.html", endpoint=url_for("sparql.endpoint", _external=True),
-                           starter=prologue + "\n" + STARTER, prefixes=prefixes,
-                           examples=named_queries())
+                           starter=with_prefixes(STARTER_BODY, prefixes), prefixes=prefixes,
+                           examples=named_queries(), labels=url_for("editor.labels"),
+                           max_labels=MAX_LABELS)
+
+
+@bp.post("/editor/labels")
+def labels() -> Response:
+    """``{"iris": [...]}`` -> ``{IRI: {"text": label, "href": page}}``: how the app's pages name
+    and link each IRI (its rdfs:label or skos:prefLabel in the store, else the vocabulary's
+    label, else its compact name; its resource page), for the editor's result table."""
+    asked = (request.get_json(silent=True) or {}).get("iris")
+    if not isinstance(asked, list) or len(asked) > MAX_LABELS:
+        abort(Response(f"expected {{\"iris\": [...]}} with at most {MAX_LABELS} IRIs\n", status=400,
+                       mimetype="text/plain"))
+    nodes = {}
+    for iri in asked:
+        try:
+            nodes[iri] = ox.NamedNode(iri)
+        except (TypeError, ValueError):
+            continue  # not an IRI: the table shows it as it is
+    found = store_labels(nodes)
+    answer = {}
+    for iri, node in nodes.items():
+        shown = cell(node, found.get(iri))
+        answer[iri] = {"text": shown.text, "href": shown.href}
+    return jsonify(answer)
 
 
 @functools.cache

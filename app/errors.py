@@ -75,6 +75,10 @@ def _answer(error: ProtocolError | StoreError) -> Response:
 
 
 def _http_error(error: HTTPException) -> Response:
+    if error.code == 404:  # in the app's layout for browsers, with the closest names
+        from comgraph.app import not_found
+
+        return not_found.answer(error)
     response = error.get_response()
     if error.code == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")

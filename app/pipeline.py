@@ -34,6 +34,7 @@ from comgraph.app.protocol import (
     check_write_access,
     choose_format,
     content_type,
+    format_values,
 )
 from comgraph.app.query_guard import check_request
 from comgraph.app.service_description import service_description, store_written
@@ -198,7 +199,7 @@ def _describe(app: Any, request: SparqlRequest, params: MultiDict) -> Reply:
                                request.accept) if request.accept else None
         if accept is not None and accept[1] == "html":  # a browser: the query editor
             return Reply(303, [("Location", request.editor_url)])
-    media, fmt = choose_format(GRAPH_FORMATS, "service description", params.get("format"),
+    media, fmt = choose_format(GRAPH_FORMATS, "service description", format_values(params),
                                request.accept)
     return Reply(200, [("Content-Type", content_type(media)), ("Vary", "Accept")],
                  service_description(app, request.base_url, fmt))
@@ -229,7 +230,7 @@ def _query(app: Any, request: SparqlRequest, text: str, params: MultiDict,
         limit, budgeted = budget, True
     else:
         budgeted = False
-    wanted = params.get("format")
+    wanted = format_values(params)
 
     def choose(candidates: list[tuple[str, Any]], kind: str) -> tuple[str, Any]:
         return choose_format(candidates, kind, wanted, request.accept)

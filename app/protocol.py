@@ -95,7 +95,9 @@ GRAPH_FORMATS: list[tuple[str, Any]] = [
     ("application/json", RF.JSON_LD),
 ]
 
-#: Names accepted by ``format=`` (a media type works too).
+#: Names accepted by ``format=`` (a media type works too), SPARQLWrapper's among them: it sends
+#: ``format=``, ``output=`` and ``results=`` with its own names (``rdf+xml``, ``n3``, ``json-ld``),
+#: and for RDF/XML, JSON-LD and TSV a second ``format=`` holding the media type.
 FORMAT_NAMES = {
     "json": ("application/sparql-results+json", "application/ld+json"),
     "xml": ("application/sparql-results+xml", "application/rdf+xml"),
@@ -107,6 +109,8 @@ FORMAT_NAMES = {
     "ntriples": (None, "application/n-triples"),
     "nt": (None, "application/n-triples"),
     "rdfxml": (None, "application/rdf+xml"),
+    "rdf+xml": (None, "application/rdf+xml"),
+    "n3": (None, "text/turtle"),  # Turtle is N3 (N3 adds rules and formulas, which no answer holds)
     "jsonld": (None, "application/ld+json"),
     "json-ld": (None, "application/ld+json"),
     "trig": (None, "application/trig"),
@@ -117,7 +121,16 @@ FORMAT_NAMES = {
 
 def negotiate(candidates: list[tuple[str, Any]], kind: str) -> tuple[str, Any]:
     """:func:`choose_format` for Flask's request."""
-    return choose_format(candidates, kind, request.values.get("format"), request.headers.get("Accept"))
+    return choose_format(candidates, kind, format_values(request.values), request.headers.get("Accept"))
+
+
+def format_values(params: Any) -> tuple[str, ...] | None:
+    """Every ``format=`` value of a request (a MultiDict), in order, or None when there is none."""
+    return tuple(params.getlist("format")) or None
+
+
+#: Every media type this service answers in (of any kind of answer).
+_OFFERED = frozenset(m for formats in (SOLUTION_FORMATS, BOOLEAN_FORMATS, GRAPH_FORMATS) for m, _ in formats)
 
 
 #: Choices already made, by (candidates, kind, format=, Accept): clients repeat their headers,
@@ -125,10 +138,13 @@ def negotiate(candidates: list[tuple[str, Any]], kind: str) -> tuple[str, Any]:
 _CHOSEN: dict[tuple[int, str, str | None, str | None], tuple[str, Any] | str] = {}
 
 
-def choose_format(candidates: list[tuple[str, Any]], kind: str, wanted: str | None,
+def choose_format(candidates: list[tuple[str, Any]], kind: str, wanted: str | tuple[str, ...] | None,
                   accept: str | None) -> tuple[str, Any]:
-    """Pick the answer's media type: ``format=`` (``wanted``) wins, then the Accept header
-    (with q-values). ProtocolError 406 when none of ``candidates`` fits."""
+    """Pick the answer's media type: ``format=`` (``wanted``, one value or all the request's)
+    wins, then the Accept header (with q-values). A ``format=`` value this service does not know
+    (a name not in FORMAT_NAMES, a media type it never answers in) is ignored in favour of the
+    Accept header; one it knows but that does not fit the answer (``csv`` for a CONSTRUCT) is a
+    406, as is an Accept header none of ``candidates`` fits."""
     key = (id(candidates), kind, wanted, accept)
     chosen = _CHOSEN.get(key)
     if chosen is None:
@@ -144,17 +160,25 @@ def choose_format(candidates: list[tuple[str, Any]], kind: str, wanted: str | No
     return chosen
 
 
-def _choose(candidates: list[tuple[str, Any]], kind: str, wanted: str | None,
+def _choose(candidates: list[tuple[str, Any]], kind: str, wanted: str | tuple[str, ...] | None,
             accept_header: str | None) -> tuple[str, Any]:
-    if wanted:
-        key = wanted.strip().lower()
+    values = (wanted,) if isinstance(wanted, str) else (wanted or ())
+    offered = dict(candidates)
+    unfit = None
+    for value in values:
+        key = value.strip().lower()
         if key in FORMAT_NAMES:
             solution_type, graph_type = FORMAT_NAMES[key]
             key = (graph_type if candidates is GRAPH_FORMATS else solution_type) or ""
-        for media, fmt in candidates:
-            if media == key:
-                return media, fmt
-        raise ProtocolError(406, f"format={wanted!r} does not fit a {kind} answer; use one of "
+        else:
+            key = key.split(";")[0].strip()  # a media type: its parameters do not change the format
+            if key not in _OFFERED:
+                continue  # not a format this service knows: the Accept header decides
+        if key in offered:
+            return key, offered[key]
+        unfit = unfit or value
+    if unfit is not None:
+        raise ProtocolError(406, f"format={unfit!r} does not fit a {kind} answer; use one of "
                                  f"{', '.join(dict.fromkeys(m for m, _ in candidates))}")
     accept = parse_accept_header(accept_header, MIMEAccept)
     if any(";" in value for value, _q in accept):

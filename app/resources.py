@@ -9,14 +9,17 @@ catalogs and wikis.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.ops import policy_allowing_styles_of
-from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url
+from comgraph.app.not_found import missing_prefix, missing_resource
+from comgraph.app.tables import cell, compact_iri, heading, prefixes, resource_url, vocabulary_store
 from comgraph.app.twins import twin_format
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from markupsafe import Markup
 
 from comgraph.namespaces import RDF_TYPE, RDFS_LABEL
 
@@ -71,9 +74,10 @@ def by_query_jsonld() -> Response:
 
 @bp.get("/r/<string:prefix>/<path:local>", endpoint="pretty")
 def pretty(prefix: str, local: str) -> Response:
-    namespace = prefixes().get(prefix)
+    known = prefixes()
+    namespace = known.get(prefix)
     if namespace is None:
-        abort(404)
+        raise missing_prefix(prefix, local, known)
     extension = None
     for ext in _TWINS:
         if local.endswith("." + ext):
@@ -104,8 +108,11 @@ def _twin(node: ox.NamedNode, fmt: str) -> Response:
     store = get_store()
     triples = list(store.query(DESCRIBE_OUT, bindings={"s": node}))
     triples += list(store.query(DESCRIBE_IN, bindings={"o": node}))
+    if not triples:  # a term of the ontology or its vocabularies, in data that does not hold them
+        vocabulary = vocabulary_store()
+        triples = list(vocabulary.query(DESCRIBE_OUT, bindings={"s": node}))
     if not triples:
-        abort(404)
+        raise missing_resource(node.value)
     mimetype, rdf_format = _TWINS[fmt]
     used = {p: ns for p, ns in prefixes().items()}
     body = ox.serialize(triples, format=rdf_format,
@@ -119,12 +126,10 @@ def _page(node: ox.NamedNode) -> Response:
     store = get_store()
     outgoing = store.select(OUTGOING, bindings={"s": node})
     incoming = store.select(INCOMING % (MAX_INCOMING + 1), bindings={"o": node})
-    if not outgoing and not incoming:
-        body = render_template("resources/resource.html", iri=node.value, label=compact_iri(node.value),
-                               types=[], properties=[], incoming=[], more_incoming=False,
-                               twins=_twin_links(node), missing=True)
-        return Response(body, status=404, mimetype="text/html")
-    label = _label(outgoing) or compact_iri(node.value)
+    term = ontology_term(node.value)
+    if not outgoing and not incoming and term is None:
+        raise missing_resource(node.value)
+    label = _label(outgoing) or (term and term["label"]) or compact_iri(node.value)
     properties = _group(outgoing, "p", "pLabel", "o", "oLabel")
     types = [c for p in properties if p["iri"] == RDF_TYPE for c in p["values"]]
     properties = [p for p in properties if p["iri"] != RDF_TYPE]
@@ -132,12 +137,55 @@ def _page(node: ox.NamedNode) -> Response:
     links = _group(incoming[:MAX_INCOMING], "p", "pLabel", "x", "xLabel")
     body = render_template("resources/resource.html", iri=node.value, label=label, types=types,
                            properties=properties, incoming=links, more_incoming=more,
-                           twins=_twin_links(node), missing=False)
+                           twins=_twin_links(node), term=term)
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept")
     return response
 
 
+# -- terms of the ontology and its vocabularies -------------------------------------------------
+
+_TERM = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?label ?definition ?type WHERE {
+  { ?term rdfs:label|skos:prefLabel ?label }
+  UNION { ?term skos:definition|rdfs:comment|dcterms:description ?definition }
+  UNION { ?term a ?type }
+}"""
+
+#: What a term is, by its rdf:type, most telling first.
+_KINDS = [
+    ("http://www.w3.org/2002/07/owl#Class", "Class"),
+    ("http://www.w3.org/2000/01/rdf-schema#Class", "Class"),
+    ("http://www.w3.org/2002/07/owl#ObjectProperty", "Object property"),
+    ("http://www.w3.org/2002/07/owl#DatatypeProperty", "Datatype property"),
+    ("http://www.w3.org/2002/07/owl#AnnotationProperty", "Annotation property"),
+    ("http://www.w3.org/1999/02/22-rdf-syntax-ns#Property", "Property"),
+    ("http://www.w3.org/2004/02/skos/core#ConceptScheme", "Concept scheme"),
+    ("http://www.w3.org/2004/02/skos/core#Concept", "Concept"),
+    ("http://www.w3.org/2002/07/owl#Ontology", "Ontology"),
+]
+
+
+def ontology_term(iri: str) -> dict | None:
+    """A term comgraph ships (the core ontology, its vocabularies): its label, definition, kind,
+    and its entry in ``/ontology`` when the documentation has one. None for anything else."""
+    rows = vocabulary_store().select(_TERM, bindings={"term": ox.NamedNode(iri)})
+    if not rows:
+        return None
+    labels = [r["label"] for r in rows if isinstance(r.get("label"), ox.Literal)]
+    definitions = [r["definition"] for r in rows if isinstance(r.get("definition"), ox.Literal)]
+    types = {r["type"].value for r in rows if isinstance(r.get("type"), ox.NamedNode)}
+    kind = next((name for type_iri, name in _KINDS if type_iri in types), None)
+    anchor = ontology_anchors().get(iri)
+    return {"label": _preferred(labels), "definition": _preferred(definitions), "kind": kind,
+            "href": url_for("resources.ontology", _anchor=anchor) if anchor else None}
+
+
+def ontology_anchors() -> dict[str, str]:
+    """Each documented term's IRI -> its anchor in the ontology's documentation."""
+    return _ontology_document()[1]
 def _twin_links(node: ox.NamedNode) -> dict[str, str]:
     return {"Turtle": resource_url(node.value, ".ttl"), "JSON-LD": resource_url(node.value, ".jsonld")}
 
@@ -191,17 +239,16 @@ _ONTOLOGY_TWINS = {"ttl": "text/turtle", "jsonld": "application/ld+json", "html"
 @bp.get("/ontology", endpoint="ontology")
 @bp.get("/ontology.<any(ttl, jsonld, html):extension>", endpoint="ontology_twin")
 def ontology(extension: str | None = None) -> Response:
-    """The core ontology: pyLODE's documentation for people, Turtle or JSON-LD for machines."""
+    """The core ontology: pyLODE's documentation inside the app's pages for people, Turtle or
+    JSON-LD for machines."""
     from comgraph import ontology as onto
 
     extension = twin_format(extension, _ACCEPTABLE)
     if extension == "html":
-        # pyLODE takes a second or two; the ontology only changes with a release, so render once.
-        html = current_app.extensions.get("comgraph.ontology_html")
-        if html is None:
-            html = onto.documentation_html()
-            current_app.extensions["comgraph.ontology_html"] = html
-        body: bytes | str = html
+        twins = {"Turtle": url_for("resources.ontology_twin", extension="ttl"),
+                 "JSON-LD": url_for("resources.ontology_twin", extension="jsonld")}
+        body: bytes | str = render_template("ontology.html", doc=Markup(_ontology_document()[0]),
+                                            twins=twins)
     elif extension == "ttl":
         body = onto.core_file().read_bytes()
     else:
@@ -209,6 +256,30 @@ def ontology(extension: str | None = None) -> Response:
         body = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
     response = Response(body, mimetype=_ONTOLOGY_TWINS[extension])
     response.vary.add("Accept")
-    if extension == "html":
-        response.headers["Content-Security-Policy"] = policy_allowing_styles_of(body)
     return response
+
+
+_ENTRY = re.compile(r'<div class="[^"]*\bentity\b[^"]*" id="([^"]+)">\s*<h3>(?:(?!</h3>).)*</h3>\s*'
+                    r"<table>\s*<tr>\s*<th>IRI</th>\s*<td>\s*<code>([^<]+)</code>", re.DOTALL)
+
+
+def _ontology_document() -> tuple[str, dict[str, str]]:
+    """pyLODE's documentation of the core ontology: the inside of its ``<body>`` (its own
+    stylesheet and head are left out: the app's stylesheet lays it out, so the page needs no
+    inline style) and each term's anchor. pyLODE takes a second or two, and the ontology only
+    changes with a release: rendered once per process and file version."""
+    from comgraph import ontology as onto
+
+    path = onto.core_file()
+    return _render_document(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)
+def _render_document(path: str, _version: int) -> tuple[str, dict[str, str]]:
+    from comgraph import ontology as onto
+
+    html = onto.documentation_html()
+    start, end = html.find("<body"), html.rfind("</body>")
+    body = html[html.index(">", start) + 1:end] if start >= 0 and end > start else html
+    anchors = {iri.strip(): anchor for anchor, iri in _ENTRY.findall(body)}
+    return body, anchors

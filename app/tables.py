@@ -83,14 +83,18 @@ class Cell:
 
     text: str
     href: str | None = None
-    kind: str = "literal"  # iri | literal | bnode | empty
+    kind: str = "literal"  # iri | literal | date | boolean | bnode | empty
     title: str | None = None
     numeric: bool = False
+    value: str | None = None  # a date's or a boolean's lexical form (``<time datetime>``, the badge)
 
 
 EMPTY = Cell("", kind="empty")
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "int", "long",
                                "nonNegativeInteger", "positiveInteger")}
+#: Shown on one line (the template wraps them in <time>): a date never breaks at its hyphens.
+_DATES = {XSD + t for t in ("date", "dateTime", "dateTimeStamp", "gYearMonth", "gYear", "time")}
+_BOOLEAN = XSD + "boolean"
 
 
 def known_labels() -> dict[str, str]:
@@ -151,10 +155,52 @@ def cell(term: object | None, label: str | None = None) -> Cell:
     if isinstance(term, ox.BlankNode):
         return Cell(f"_:{term.value}", kind="bnode")
     if isinstance(term, ox.Literal):
-        numeric = term.datatype.value in _NUMERIC
+        datatype = term.datatype.value
+        if datatype in _DATES:
+            return Cell(term.value, kind="date", value=term.value)
+        if datatype == _BOOLEAN and term.value in ("true", "false", "1", "0"):
+            yes = term.value in ("true", "1")
+            return Cell("yes" if yes else "no", kind="boolean", value="true" if yes else "false")
+        numeric = datatype in _NUMERIC
         title = term.language and f"@{term.language}"
         return Cell(term.value, kind="literal", numeric=numeric, title=title or None)
     return Cell(str(term))
+
+
+_STORE_LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?x ?label WHERE {
+  VALUES ?x { %s }
+  ?x rdfs:label|skos:prefLabel ?label FILTER (LANG(?label) IN ('en', ''))
+}"""
+
+#: IRIs one label lookup asks the store about.
+MAX_LOOKUP = 2000
+
+
+def store_labels(iris: Iterable[str]) -> dict[str, str]:
+    """The store's ``rdfs:label`` / ``skos:prefLabel`` (English or untagged; English first) of
+    these IRIs, in one query. Display only: a store error leaves the names compact."""
+    from comgraph.app import get_store
+
+    nodes = []
+    for iri in dict.fromkeys(iris):
+        try:
+            nodes.append(ox.NamedNode(iri))
+        except ValueError:
+            continue
+        if len(nodes) >= MAX_LOOKUP:
+            break
+    if not nodes:
+        return {}
+    try:
+        rows = get_store().select(_STORE_LABELS % " ".join(str(n) for n in nodes))
+    except StoreError:
+        return {}
+    found: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: (r["label"].language != "en", r["label"].value)):
+        found.setdefault(row["x"].value, row["label"].value)
+    return found
 
 
 def heading(name: str) -> str:
@@ -178,17 +224,27 @@ class Table:
 
 def table(variables: Iterable[str], solutions: Iterable[Mapping[str, object | None]],
           descriptions: Mapping[str, str] | None = None) -> Table:
-    """Lay out rows; a column ``xLabel`` next to an IRI column ``x`` becomes the link text."""
+    """Lay out rows; a column ``xLabel`` next to an IRI column ``x`` becomes the link text. An
+    IRI with no such column (a target, a metric) is named by its label in the store, looked up
+    for the whole table at once, else by the vocabulary's label, else compactly."""
     names = list(variables)
     hidden = {n for n in names if n.endswith("Label") and n[: -len("Label")] in names}
     shown = [n for n in names if n not in hidden]
+    solutions = list(solutions)
+    unlabelled = {term.value for row in solutions for n in shown
+                  if (n + "Label") not in hidden and isinstance(term := row.get(n), ox.NamedNode)
+                  and known_label(term.value) is None}
+    labels = store_labels(unlabelled) if unlabelled else {}
     rows = []
     for row in solutions:
         cells = []
         for n in shown:
             label_term = row.get(n + "Label") if (n + "Label") in hidden else None
             label = label_term.value if isinstance(label_term, ox.Literal) else None
-            cells.append(cell(row.get(n), label))
+            term = row.get(n)
+            if label is None and isinstance(term, ox.NamedNode):
+                label = labels.get(term.value)
+            cells.append(cell(term, label))
         rows.append(cells)
     return Table(shown, [heading(n) for n in shown], rows, dict(descriptions or {}))
 

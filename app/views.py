@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.named_queries import get_catalogue
+from comgraph.app.not_found import Missing, Suggestion, missing_view
 from comgraph.app.tables import compact_iri, query_string, table
 from comgraph.app.twins import twin_format
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -71,11 +72,12 @@ def _index(extension: str | None) -> Response | str:
 def view(name: str) -> Response | str:
     name, _, extension = name.partition(".")
     if extension and extension not in _FORMATS:
-        abort(404)
+        twins = [url_for("views.view", name=f"{name}.{e}") for e in _FORMATS]
+        raise Missing("format", f"{name}.{extension}", [Suggestion(t, t) for t in twins])
     try:
         query = get_catalogue().get(name)
     except UnknownQuery:
-        abort(404)
+        raise missing_view(name) from None
     fmt = requested_format(extension or None)
     store = get_store()
     values = parameter_values(query, request.args)

@@ -119,6 +119,7 @@ KINDS: dict[str, dict[str, str | set[str]]] = {
     # server processes
     "test_sparql_serve": {"serve": "*"},  # comgraph serve under gunicorn as a real process
     "test_disk_stress": {"serve": "*"},  # comgraph serve on disk under writers and readers
+    "test_sparqlwrapper_formats": {"serve": "*"},  # SPARQLWrapper's formats against comgraph serve
     "test_serve_token": {"serve": {
         "test_the_token_is_refused_on_the_command_line_and_nothing_is_served",
         "test_a_token_file_allows_writes_and_the_token_is_not_in_the_process_list",

@@ -146,6 +146,25 @@ def test_an_unknown_query_name_lists_the_known_ones() -> None:
         Catalogue().get("nope")
 
 
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("obligations-du", "obligations-due"), ("obligations-overdeu", "obligations-overdue"),
+    ("raci", "raci-matrix"), ("Team-Make-Up", "team-make-up")])
+def test_a_mistyped_query_name_is_answered_with_the_closest_name(typed: str, meant: str) -> None:
+    with pytest.raises(UnknownQuery) as raised:
+        Catalogue().get(typed)
+    assert str(raised.value) == f"no named query {typed!r}; did you mean {meant}?"
+    assert raised.value.suggestions == [meant]
+
+
+def test_find_leaves_sparql_text_and_paths_alone_and_refuses_unknown_names() -> None:
+    catalogue = Catalogue()
+    assert catalogue.find("raci-matrix").name == "raci-matrix"
+    for not_a_name in ("ASK {}", "SELECT * WHERE { ?s ?p ?o }", "queries/raci-matrix.rq", "-"):
+        assert catalogue.find(not_a_name) is None
+    with pytest.raises(UnknownQuery, match="did you mean obligations-due"):
+        catalogue.find("obligations-du")
+
+
 # -- the CLI -----------------------------------------------------------------------------------
 
 def test_query_list_shows_every_named_query_by_process() -> None:
@@ -154,6 +173,17 @@ def test_query_list_shows_every_named_query_by_process() -> None:
     assert "integration:\n" in result.output
     assert "raci-matrix" in result.output and "RACI matrix" in result.output
     assert "[as_of]" in result.output
+
+
+def test_a_mistyped_query_name_exits_2_with_did_you_mean_not_a_parse_error() -> None:
+    result = CliRunner().invoke(main, ["query", "obligations-du", "--data", str(DEMO_DIR)])
+    assert result.exit_code == 2
+    assert result.stderr == "comgraph: no named query 'obligations-du'; did you mean obligations-due?\n"
+    assert "parse" not in result.output.lower()
+    # a bare word far from every name lists them; SPARQL text still runs as SPARQL
+    far = CliRunner().invoke(main, ["query", "zebra"])
+    assert far.exit_code == 2 and "no named query 'zebra'; known: asset-ownership" in far.stderr
+    assert CliRunner().invoke(main, ["query", "ASK {}"]).output == "true\n"
 
 
 def test_a_named_query_runs_with_params_as_csv() -> None:

@@ -53,15 +53,51 @@ class CatalogueError(Exception):
 
 
 class UnknownQuery(KeyError):
-    """No named query has this name."""
+    """No named query has this name. The message offers the closest names (``did you mean
+    obligations-due?``), else lists the known ones."""
 
     def __init__(self, name: str, known: Iterable[str]):
         self.name = name
         self.known = sorted(known)
+        self.suggestions = closest(name, self.known)
         super().__init__(name)
 
     def __str__(self) -> str:
+        if self.suggestions:
+            return f"no named query {self.name!r}; did you mean {_one_of(self.suggestions)}?"
         return f"no named query {self.name!r}; known: {', '.join(self.known) or '(none)'}"
+
+
+def closest(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """The known names most like ``name``, best first (difflib's ratio, at least 0.6, and within
+    0.05 of the best), for
+    "did you mean" in the CLI and the app's 404 pages; none when nothing is close."""
+    import difflib
+
+    known = list(known)
+    scored = []
+    for candidate in known:
+        matcher = difflib.SequenceMatcher(None, name.lower(), candidate.lower())
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6 and matcher.ratio() >= 0.6:
+            scored.append((matcher.ratio(), candidate))
+    scored.sort(key=lambda sc: (-sc[0], sc[1]))
+    # Only those about as close as the best: "obligations-du" means obligations-due, not also
+    # obligations-overdue.
+    found = [c for score, c in scored if score >= scored[0][0] - 0.05][:n] if scored else []
+    if not found:  # a prefix typed short of the whole name ("raci" for raci-matrix)
+        folded = name.lower()
+        found = [k for k in known if len(folded) >= 3 and k.lower().startswith(folded)][:n]
+    return found
+
+
+def _one_of(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def is_query_name(text: str) -> bool:
+    """Whether ``text`` is shaped like a named query's name (letters, digits, ``-``, ``_``): such a
+    word is never SPARQL, so a command given one means a named query."""
+    return bool(_NAME.fullmatch(text))
 
 
 class ParameterError(ValueError):
@@ -221,6 +257,14 @@ class Catalogue:
             return self._queries[name]
         except KeyError:
             raise UnknownQuery(name, self._queries) from None
+
+    def find(self, text: str) -> NamedQuery | None:
+        """The named query ``text`` names; None when ``text`` is not shaped like a name (SPARQL
+        text, a file's path, ``-``); UnknownQuery ("did you mean ...?") for a name it lacks, so a
+        mistyped name is never run as SPARQL and refused as a parse error."""
+        if not is_query_name(text):
+            return None
+        return self.get(text)
 
     def by_process(self) -> list[tuple[str, list[NamedQuery]]]:
         """Queries grouped by process: the cross-process ones first, then the six in order."""

@@ -65,7 +65,10 @@ def query(sparql: str | None, data: tuple[str, ...], demo: bool, out_format: str
         return
     if sparql is None:
         raise Fail("give a QUERY (a named query, SPARQL text, a .rq file or -), or --list")
-    named = catalogue.get(sparql) if sparql in catalogue and not Path(sparql).is_file() else None
+    try:
+        named = None if Path(sparql).is_file() else catalogue.find(sparql)
+    except catalogue_module.UnknownQuery as exc:  # "did you mean obligations-due?"
+        raise Fail(str(exc)) from None
     if named is None and sparql.endswith(".rq") and Path(sparql).is_file():
         # A .rq file with a catalogue header is a named query wherever it lives: its parameters
         # (as_of above all) must be bound, or its date filters would silently match nothing.
