@@ -151,7 +151,8 @@ def _ref(row: dict, name: str, note: str = "") -> Ref | None:
 def _short(iri: str) -> str:
     from comgraph.namespaces import compact
 
-    return compact(iri)
+    short = compact(iri)
+    return iri if short.startswith("<") else short
 
 
 def _refs(*refs: Ref | None) -> list[Ref]:
