@@ -177,6 +177,15 @@ def test_demo_overdue_and_forecast_agree_with_its_report() -> None:
         assert {local(i.subject.iri) for i in look.items if i.kind == "obligation-overdue"} == {
             "https://example.org/retail-it/obl-security-remediation",
             "https://example.org/retail-it/obl-pos-refresh-plan"}
+        # What obligations-due lists for the same six months is what the look-ahead says falls due
+        # (the look-ahead adds the later occurrences of the recurring ones).
+        from comgraph.queries import Catalogue
+
+        due = list(Catalogue().get("obligations-due").run(store))
+        listed = {i.subject.iri: i for i in look.items if i.kind == "obligation-due"}
+        assert {r["obligation"].value for r in due} == set(listed)
+        once = {r["obligation"].value: r["dueDate"].value for r in due if r["frequency"] is None}
+        assert once == {iri: i.date.isoformat() for iri, i in listed.items() if iri in once}
 
 
 def test_calendar_feed_parses_and_expands_to_the_look_ahead_dates(fixture_store) -> None:
