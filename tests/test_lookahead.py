@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from comgraph.cli import main
 from comgraph.lookahead import compute
 from comgraph.lookahead.calendar import feed
-from comgraph.lookahead.compute import FORECAST_CURRENT, REPORT_FREQUENCY
+from comgraph.lookahead.compute import FORECAST_CURRENT, ONE_ACCOUNTABLE, REPORT_FREQUENCY, ROLE_HELD
 from comgraph.lookahead.recurrence import FREQUENCY, Recurrence
 from comgraph.lookahead.trend import OPERATOR, project
 from comgraph.sources import expand_data_paths
@@ -144,18 +144,26 @@ def test_risks_latest_statement_wins(fixture_store) -> None:
 
 
 def test_agrees_with_the_validation_report(fixture_store) -> None:
-    """Overdue obligations are the obligations-overdue view; a late report and the forecast
-    falling short are the report's own findings (the same fingerprints)."""
+    """Overdue obligations are the obligations-overdue view; a late report, the forecast falling
+    short and a role left vacant in the horizon are the report's own findings (the same
+    fingerprints), and every such finding in the horizon is an item."""
     from comgraph.queries import Catalogue
     from comgraph.validate import validate
 
     report = validate(fixture_store, as_of=AS_OF.isoformat())
-    found = {(r.checklist_item, r.fingerprint) for r in report.active()
-             if r.checklist_item in (FORECAST_CURRENT, REPORT_FREQUENCY)}
     look = compute(fixture_store, months=6)
-    judged = {(FORECAST_CURRENT if i.kind == "forecast-coverage" else REPORT_FREQUENCY, i.finding)
-              for i in look.items if i.finding}
-    assert judged == found and len(found) == 2
+    item_of = {"forecast-coverage": FORECAST_CURRENT, "report-overdue": REPORT_FREQUENCY,
+               "role-vacant": ROLE_HELD, "accountability-ends": ONE_ACCOUNTABLE}
+    judged = {(item_of[i.kind], i.finding) for i in look.items if i.kind in item_of}
+    found = set()
+    for r in report.active():
+        if r.checklist_item in (FORECAST_CURRENT, REPORT_FREQUENCY):
+            found.add((r.checklist_item, r.fingerprint))
+        elif r.checklist_item in (ROLE_HELD, ONE_ACCOUNTABLE):
+            starts = dt.date.fromisoformat(r.value.value[:10])
+            if look.as_of < starts <= look.until + dt.timedelta(days=1):
+                found.add((r.checklist_item, r.fingerprint))
+    assert judged == found and len(found) == 3
     (coverage,) = [i for i in look.items if i.kind == "forecast-coverage"]
     assert "December forecast" in coverage.why and "2027-03-31" in coverage.why
     overdue = Catalogue().get("obligations-overdue").run(fixture_store)

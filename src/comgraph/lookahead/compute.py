@@ -28,6 +28,10 @@ from comgraph.store import Store
 CHECKLIST = PREFIXES.get("cgchk", "https://w3id.org/comgraph/vocab/checklist/")
 FORECAST_CURRENT = CHECKLIST + "forecast-current"
 REPORT_FREQUENCY = CHECKLIST + "report-frequency"
+ROLE_HELD = CHECKLIST + "role-continuously-held"
+ONE_ACCOUNTABLE = CHECKLIST + "responsibility-one-accountable"
+#: The checklist items whose findings the look-ahead shows (with the item they judge).
+JUDGED = (FORECAST_CURRENT, REPORT_FREQUENCY, ROLE_HELD, ONE_ACCOUNTABLE)
 LEVEL = PREFIXES.get("cglvl", "https://w3id.org/comgraph/vocab/level/")
 CG = PREFIXES["cg"]
 
@@ -59,12 +63,19 @@ class Judgements:
     def of(self, item: str) -> list[Finding]:
         return self.findings.get(item, [])
 
+    def on(self, item: str, focus: str, day: dt.date) -> Finding | None:
+        """The finding of ``item`` on ``focus`` whose value is ``day`` (a gap that starts then)."""
+        for f in self.of(item):
+            if f.focus == focus and f.value and f.value[:10] == day.isoformat():
+                return f
+        return None
+
     @classmethod
     def from_results(cls, results: Iterable) -> Judgements:
         """From ``Report.active()`` (or anything with the same attributes)."""
         found: dict[str, list[Finding]] = defaultdict(list)
         for r in results:
-            if r.checklist_item in (FORECAST_CURRENT, REPORT_FREQUENCY):
+            if r.checklist_item in JUDGED:
                 found[r.checklist_item].append(Finding(
                     _text(r.focus), r.message, r.fingerprint,
                     None if r.value is None else _text(r.value)))
@@ -105,8 +116,8 @@ def compute(store: Store, as_of: dt.date | None = None, months: int = 6,
     items += obligations_overdue(q, as_of)
     items += obligations_due(q, as_of, until)
     items += terms_ending(q, as_of, until)
-    items += roles_vacant(q, as_of, until)
-    items += accountability_ending(q, as_of, until)
+    items += roles_vacant(q, as_of, until, judgements)
+    items += accountability_ending(q, as_of, until, judgements)
     items += targets(q, as_of, until)
     items += audits(q, as_of, until)
     items += reports(q, as_of, until, judgements)
@@ -301,15 +312,26 @@ def _vacancy_words(end: dt.date, later) -> tuple[str, list[Ref], dict]:
             {"gapDays": days, "nextStart": start.isoformat()})
 
 
-def roles_vacant(q: _Queries, as_of: dt.date, until: dt.date) -> list[Item]:
+def _ends_with_term(rows: list[dict], end: dt.date) -> bool:
+    ends = [_date(r["termEnd"]) for r in rows if r.get("termEnd") is not None]
+    return bool(ends) and end >= max(ends)
+
+
+def roles_vacant(q: _Queries, as_of: dt.date, until: dt.date,
+                 judgements: Judgements | None = None) -> list[Item]:
+    """A tenure that ends with nobody holding the role the next day (within the relationship's
+    term). The checklist judges the same gap (role-continuously-held, over the whole term): the
+    item carries that finding."""
+    judgements = judgements or Judgements()
     items = []
     for _iri, rows in _grouped(q.rows("lookahead-tenures", **{"from": as_of, "to": until}), "tenure").items():
         row = rows[0]
         end = _date(row["endDate"])
         covered, later = _gap(end, _successors(rows))
-        if covered:
+        if covered or _ends_with_term(rows, end):
             continue
         subject, role = _ref(row, "tenure"), _ref(row, "role")
+        finding = judgements.on(ROLE_HELD, role.iri, end + dt.timedelta(days=1))
         words, nxt, detail = _vacancy_words(end, later)
         responsibilities = _refs(*(_ref(r, "responsibility", "a responsibility of the role") for r in rows))
         duties = (" Its responsibilities: " + ", ".join(r.label for r in responsibilities) + "."
@@ -320,20 +342,25 @@ def roles_vacant(q: _Queries, as_of: dt.date, until: dt.date) -> list[Item]:
             f"{subject.label} ends {end.isoformat()}; {words}.{duties}", "high",
             _refs(_ref(row, "onBehalfOf"), _ref(row, "holder")),
             _refs(Ref(subject.iri, subject.label, f"ends {end.isoformat()}"), role, *nxt, *responsibilities),
-            detail=detail))
+            finding=finding.fingerprint if finding else "", detail=detail))
     return items
 
 
-def accountability_ending(q: _Queries, as_of: dt.date, until: dt.date) -> list[Item]:
+def accountability_ending(q: _Queries, as_of: dt.date, until: dt.date,
+                          judgements: Judgements | None = None) -> list[Item]:
+    """An accountable assignment that ends with nobody accountable the next day (within the term);
+    the item carries the checklist's responsibility-one-accountable finding for that day."""
+    judgements = judgements or Judgements()
     items = []
     rows_by = _grouped(q.rows("lookahead-accountability", **{"from": as_of, "to": until}), "assignment")
     for _iri, rows in rows_by.items():
         row = rows[0]
         end = _date(row["endDate"])
         covered, later = _gap(end, _successors(rows))
-        if covered:
+        if covered or _ends_with_term(rows, end):
             continue
         subject, responsibility = _ref(row, "assignment"), _ref(row, "responsibility")
+        finding = judgements.on(ONE_ACCOUNTABLE, responsibility.iri, end + dt.timedelta(days=1))
         words, nxt, detail = _vacancy_words(end, later)
         party = _ref(row, "party")
         items.append(Item(
@@ -341,7 +368,8 @@ def accountability_ending(q: _Queries, as_of: dt.date, until: dt.date) -> list[I
             f"{responsibility.label} has nobody accountable after {_day(end)}",
             f"{party.label if party else 'The accountable party'} is accountable until "
             f"{end.isoformat()}; {words}", "high", _refs(party),
-            _refs(Ref(subject.iri, subject.label, f"A until {end.isoformat()}"), *nxt), detail=detail))
+            _refs(Ref(subject.iri, subject.label, f"A until {end.isoformat()}"), *nxt),
+            finding=finding.fingerprint if finding else "", detail=detail))
     return items
 
 
