@@ -52,6 +52,7 @@ SIX_MONTHS = [
     ("2027-01-15", "forecast-coverage", "rel"),
     ("2027-01-31", "obligation-due", "obl-monthly"),
     ("2027-02-14", "target-trend", "target-declining"),
+    ("2027-02-28", "accountability-ends", "resp-billing"),
     ("2027-02-28", "obligation-due", "obl-monthly"),
     ("2027-03-01", "risk", "risk-budget"),
     ("2027-03-31", "role-vacant", "tenure-gap-1"),
@@ -116,6 +117,8 @@ def test_tenures_successor_next_day_is_not_flagged_a_ten_day_gap_is(fixture_stor
     assert [local(i.subject.iri) for i in vacant] == ["tenure-gap-1"]
     assert vacant[0].detail == {"gapDays": 10, "nextStart": "2027-04-11"}
     assert "Contract management" in vacant[0].why
+    (unaccountable,) = [i for i in look.items if i.kind == "accountability-ends"]
+    assert unaccountable.detail == {"gapDays": 4, "nextStart": "2027-03-05"}
 
 
 def test_monthly_from_31_january_falls_on_28_february(fixture_store) -> None:
@@ -163,7 +166,7 @@ def test_agrees_with_the_validation_report(fixture_store) -> None:
             starts = dt.date.fromisoformat(r.value.value[:10])
             if look.as_of < starts <= look.until + dt.timedelta(days=1):
                 found.add((r.checklist_item, r.fingerprint))
-    assert judged == found and len(found) == 3
+    assert judged == found and len(found) == 4
     (coverage,) = [i for i in look.items if i.kind == "forecast-coverage"]
     assert "December forecast" in coverage.why and "2027-03-31" in coverage.why
     overdue = Catalogue().get("obligations-overdue").run(fixture_store)
