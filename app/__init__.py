@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         graph_store,
         home,
+        lookahead,
         openapi,
         ops,
         resources,
@@ -48,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ops.configure(app)
     errors.register(app)
     for module in (home, ops, sparql, validation, graph_store, editor, views,
-                   dashboards, resources, checklist, catalog, openapi):
+                   dashboards, resources, checklist, catalog, openapi, lookahead):
         app.register_blueprint(module.bp)
     # The one WSGI middleware, installed here and nowhere else: a chunked body is read whole,
     # so the body cap refuses it instead of cutting it (see BodyOfUnknownLength).

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from comgraph.app import get_store
 from comgraph.app.checklist import assess
 from comgraph.app.dashboards import COMPONENT_ORDER, flag_of, label_of, overdue_obligations, text
+from comgraph.app.lookahead import timeline
 from comgraph.app.named_queries import as_of_arg, run
 from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
@@ -49,7 +50,7 @@ def index(extension: str | None = None) -> Response:
             "home.html", as_of=effective, cards=health["cards"], validation_error=health["error"],
             scores=_latest_scores(effective), due_total=health["due_total"],
             overdue_total=health["overdue_total"],
-            overview=run("relationship-overview", as_of=effective),
+            overview=run("relationship-overview", as_of=effective), timeline=timeline(effective),
             store_url=get_store().url, triples=get_store().triple_count(), graphs=get_store().graphs(),
         )
 

@@ -15,7 +15,7 @@ import click
 
 from comgraph import __version__
 from comgraph.catalog import export_group, link_group
-from comgraph.cli import checks, data, serve
+from comgraph.cli import checks, data, lookahead, serve
 from comgraph.cli_common import Fail, os_error_message
 from comgraph.diff.command import diff as diff_command
 from comgraph.importers import import_group
@@ -52,5 +52,6 @@ def main() -> None:
 
 for command in (data.load, data.query, data.dump, serve.serve, checks.validate_command,
                 checks.check_shapes_command, checks.check_ontology_command, checks.docs_command,
-                diff_command, import_group, export_group, link_group):
+                diff_command, import_group, export_group, link_group,
+                lookahead.lookahead_command, lookahead.calendar_command):
     main.add_command(command)
