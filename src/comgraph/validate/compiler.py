@@ -17,6 +17,7 @@ Oxigraph and the common engines implement.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
