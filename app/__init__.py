@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         lookahead,
         openapi,
         ops,
+        pictures,
         resources,
         sparql,
         validation,
@@ -49,7 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ops.configure(app)
     errors.register(app)
     for module in (home, ops, sparql, validation, graph_store, editor, views,
-                   dashboards, resources, checklist, catalog, openapi, lookahead):
+                   dashboards, pictures, resources, checklist, catalog, openapi, lookahead):
         app.register_blueprint(module.bp)
     # The one WSGI middleware, installed here and nowhere else: a chunked body is read whole,
     # so the body cap refuses it instead of cutting it (see BodyOfUnknownLength).

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 from comgraph.app import get_store
-from comgraph.app.charts import Edge, Node, format_number, network_page_data, scale_key, shared_scales
 from comgraph.app.checklist import Finding, assess
 from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
@@ -90,7 +89,7 @@ def raci(extension: str | None = None) -> Response:
 def _raci_grid(as_of: str | None) -> dict:
     """The RACI letters current on the as-of date, and the findings of the validation report on
     responsibilities (marked on their row) and on assignments (marked on their cell)."""
-    effective = _effective_as_of(as_of)
+    effective = effective_as_of(as_of)
     assessment = assess(effective)
     store = get_store()
     responsibilities = {r["r"].value: r for r in store.select(
@@ -181,103 +180,11 @@ def _fingerprints(flags: list[dict]) -> str:
     return "; ".join(f["fingerprint"] for f in flags)
 
 
-@bp.get("/scorecard")
-def scorecard() -> str:
-    as_of = as_of_arg()
-    stakeholder = request.args.get("stakeholder") or None
-    try:
-        rows = run("audit-scorecard", as_of=as_of, stakeholder=stakeholder)
-    except ParameterError as exc:
-        abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
-    # The page lays the charts out and fixes their scales; static/scorecard.js draws them with
-    # Vega-Lite from the rows of /views/audit-scorecard.json (data_url), the same rows as here.
-    series: dict[tuple, dict] = {}
-    components: dict[str, str] = {}
-    for row in rows:
-        component = text(row["component"])
-        components[component] = label_of(row, "component")
-        key = (text(row["stakeholder"]), component, text(row["metric"]))
-        entry = series.setdefault(key, {
-            "stakeholder": label_of(row, "stakeholder"), "stakeholder_iri": key[0], "component": component,
-            "metric": label_of(row, "metric"), "metric_iri": key[2], "unit": label_of(row, "unit"),
-            "scale": scale_key(component, text(row.get("unit")), key[2]), "points": [], "threshold": None,
-            "operator": known_label(text(row.get("operator"))) or ""})
-        met = row.get("met")
-        entry["points"].append((text(row["measurementDate"]), float(row["value"].value),
-                                None if met is None else met.value == "true"))
-        if row.get("threshold") is not None:
-            entry["threshold"] = float(row["threshold"].value)
-    scales = shared_scales([(e["scale"], [v for _, v, _ in e["points"]]
-                             + ([e["threshold"]] if e["threshold"] is not None else []))
-                            for e in series.values()])
-    component_order = sorted(components, key=lambda c: (COMPONENT_ORDER.index(c) if c in COMPONENT_ORDER
-                                                        else len(COMPONENT_ORDER), components[c].lower()))
-    by_stakeholder: dict[str, dict] = OrderedDict()
-    charts = []
-    for entry in sorted(series.values(), key=lambda e: (e["stakeholder"], e["metric"])):
-        block = by_stakeholder.setdefault(entry["stakeholder_iri"], {
-            "label": entry["stakeholder"],
-            "href": url_for("dashboards.stakeholder", iri=entry["stakeholder_iri"]),
-            "columns": {c: [] for c in component_order}})
-        date, value, met = max(entry["points"], key=lambda p: p[0])
-        scale = scales[entry["scale"]]
-        chart = {"id": f"chart-{len(charts)}", "stakeholder": entry["stakeholder_iri"],
-                 "metric": entry["metric_iri"], "title": entry["metric"], "unit": entry["unit"],
-                 "component": entry["component"],
-                 "scale": "|".join(entry["scale"]), "domain": scale.domain, "ticks": scale.ticks,
-                 "threshold": entry["threshold"], "target": format_number(entry["threshold"]),
-                 "operator": entry["operator"],
-                 "latest": {"value": format_number(value), "date": date, "met": met},
-                 "measurements": len(entry["points"]),
-                 "missed": sum(1 for _, _, m in entry["points"] if m is False)}
-        charts.append(chart)
-        block["columns"][entry["component"]].append(chart)
-    data_url = url_for("views.view", name="audit-scorecard.json", as_of=_effective_as_of(as_of),
-                       **({"stakeholder": stakeholder} if stakeholder else {}))
-    return render_template(
-        "dashboards/scorecard.html", components=[(c, components[c]) for c in component_order],
-        stakeholders=list(by_stakeholder.values()), as_of=_effective_as_of(as_of),
-        picture={"data": data_url, "charts": charts},
-        views=["audit-scorecard", "performance-against-target"],
-    )
-
-
-@bp.get("/network", endpoint="network")
-def network_picture() -> str:
-    as_of = as_of_arg()
-    members = run("stakeholders-and-roles", as_of=as_of)
-    ties = run("stakeholder-relations")
-    nodes: dict[str, Node] = {}
-    for row in members:
-        if text(row.get("current")) != "true":
-            continue
-        key = text(row["stakeholder"])
-        node = nodes.setdefault(key, Node(key, label_of(row, "stakeholder"), [],
-                                          url_for("dashboards.stakeholder", iri=key)))
-        node.kinds.append(label_of(row, "stakeholderRole"))
-    clients = {text(row["client"]) for row in run("relationship-overview", as_of=as_of) if row.get("client")}
-    edges: dict[tuple[str, str], Edge] = {}
-    for row in ties:
-        for end in ("party", "counterparty"):
-            key = text(row[end])
-            nodes.setdefault(key, Node(key, label_of(row, end), [], resource_url(key),
-                                       "Client" if key in clients else ""))
-        pair = (text(row["party"]), text(row["counterparty"]))
-        count = int(row["records"].value)
-        edge = edges.setdefault(pair, Edge(pair[0], pair[1], []))
-        edge.labels.append(text(row["relation"]) + (f" ({count})" if count > 1 else ""))
-    return render_template("dashboards/network.html", nodes=nodes, edges=list(edges.values()),
-                           picture=network_page_data(list(nodes.values()), url_for(
-                               "dashboards.network_twin", extension="json", as_of=_effective_as_of(as_of))),
-                           as_of=_effective_as_of(as_of),
-                           views=["stakeholder-relations", "stakeholders-and-roles"])
-
-
 @bp.get("/stakeholders")
 @bp.get("/stakeholders.<any(json, csv):extension>")
 def stakeholders(extension: str | None = None) -> Response:
     as_of = as_of_arg()
-    effective = _effective_as_of(as_of)
+    effective = effective_as_of(as_of)
     rows = run("stakeholders-and-roles", as_of=as_of)
     people: dict[str, dict] = OrderedDict()
     for row in rows:
@@ -324,7 +231,7 @@ def stakeholder(extension: str | None = None) -> Response:
     except ParameterError as exc:
         abort(Response(f"iri: {exc.reason}\n", status=400, mimetype="text/plain"))
     as_of = as_of_arg()
-    effective = _effective_as_of(as_of)
+    effective = effective_as_of(as_of)
     label = _label(iri)
     if label is None:
         abort(404)
@@ -389,7 +296,7 @@ def process(name: str) -> Response:
     if name not in PROCESSES or extension not in ("", "json", "csv"):
         abort(404)
     as_of = as_of_arg()
-    effective = _effective_as_of(as_of)
+    effective = effective_as_of(as_of)
     page = process_page(name, effective)
 
     def csv_rows():
@@ -533,81 +440,6 @@ def _process_order(process: str) -> tuple[int, str]:
     return (PROCESSES.index(local) if local in PROCESSES else len(PROCESSES), process)
 
 
-def _effective_as_of(as_of: str | None) -> str:
+def effective_as_of(as_of: str | None) -> str:
+    """The as-of date a page shows: the one asked for, else the data's."""
     return as_of or as_of_date(get_store()).isoformat()
-
-
-# -- the machine twins of /scorecard and /network (their pages are drawn above) ----------------
-
-
-@bp.get("/scorecard.<any(json, csv):extension>", endpoint="scorecard_twin")
-def scorecard_twin(extension: str) -> Response:
-    """The scorecard's data: every measurement per stakeholder, component and metric, with its
-    target and whether it met it (the ``audit-scorecard`` rows up to the as-of date)."""
-    as_of = as_of_arg()
-    effective = _effective_as_of(as_of)
-    stakeholder_iri = request.args.get("stakeholder") or None
-    try:
-        rows = run("audit-scorecard", as_of=as_of, stakeholder=stakeholder_iri)
-    except ParameterError as exc:
-        abort(Response(f"{exc}\n", status=400, mimetype="text/plain"))
-    series: dict[tuple, dict] = OrderedDict()
-    for row in rows:
-        key = (text(row["stakeholder"]), text(row["component"]), text(row["metric"]))
-        entry = series.setdefault(key, {
-            "stakeholder": key[0], "stakeholderLabel": label_of(row, "stakeholder"),
-            "component": key[1], "componentLabel": label_of(row, "component"),
-            "metric": key[2], "metricLabel": label_of(row, "metric"), "threshold": None, "points": []})
-        met = row.get("met")
-        entry["points"].append({"date": text(row["measurementDate"]), "value": float(row["value"].value),
-                                "met": None if met is None else met.value == "true"})
-        if row.get("threshold") is not None:
-            entry["threshold"] = float(row["threshold"].value)
-
-    def csv_rows():
-        yield ["stakeholder", "stakeholderLabel", "component", "componentLabel", "metric", "metricLabel",
-               "measurementDate", "value", "threshold", "met"]
-        for e in series.values():
-            for point in e["points"]:
-                yield [e["stakeholder"], e["stakeholderLabel"], e["component"], e["componentLabel"],
-                       e["metric"], e["metricLabel"], point["date"], point["value"], e["threshold"],
-                       "" if point["met"] is None else str(point["met"]).lower()]
-
-    return twin_response(extension, html=lambda: "", rows=csv_rows, filename="scorecard",
-                         data=lambda: {"as_of": effective, "period": f"every measurement up to {effective}",
-                                       "series": list(series.values())})
-
-
-@bp.get("/network.<any(json, csv):extension>", endpoint="network_twin")
-def network_twin(extension: str) -> Response:
-    """The network's data: the stakeholders current on the as-of date (with the parts they play)
-    and the ties between parties (the ``stakeholder-relations`` rows, over all records)."""
-    as_of = as_of_arg()
-    effective = _effective_as_of(as_of)
-    nodes: dict[str, dict] = OrderedDict()
-    for row in run("stakeholders-and-roles", as_of=as_of):
-        if text(row.get("current")) != "true":
-            continue
-        key = text(row["stakeholder"])
-        node = nodes.setdefault(key, {"iri": key, "label": label_of(row, "stakeholder"), "kinds": []})
-        node["kinds"].append(label_of(row, "stakeholderRole"))
-    ties = []
-    for row in run("stakeholder-relations"):
-        for end in ("party", "counterparty"):
-            nodes.setdefault(text(row[end]), {"iri": text(row[end]), "label": label_of(row, end),
-                                              "kinds": []})
-        ties.append({"party": text(row["party"]), "partyLabel": label_of(row, "party"),
-                     "counterparty": text(row["counterparty"]),
-                     "counterpartyLabel": label_of(row, "counterparty"),
-                     "relation": text(row["relation"]), "records": int(row["records"].value)})
-
-    def csv_rows():
-        yield ["party", "partyLabel", "relation", "counterparty", "counterpartyLabel", "records"]
-        for t in ties:
-            yield [t["party"], t["partyLabel"], t["relation"], t["counterparty"], t["counterpartyLabel"],
-                   t["records"]]
-
-    return twin_response(extension, html=lambda: "", rows=csv_rows, filename="network",
-                         data=lambda: {"as_of": effective, "members_on": effective,
-                                       "ties_over": "all records",
-                                       "nodes": list(nodes.values()), "ties": ties})
