@@ -38,7 +38,7 @@ from urllib.parse import quote
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import HEAVY, free_port, wait_for, wait_idle  # noqa: E402
+from serve import HEAVY, free_port, wait_for  # noqa: E402
 from views import generate  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -63,6 +63,33 @@ def tree(root: int) -> list[int]:
         found.append(pid)
         stack.extend(children.get(pid, []))
     return found
+
+
+def cpu_ticks(root: int) -> dict[int, int]:
+    """CPU ticks (user + system) used so far by each process of ``root``'s tree."""
+    ticks = {}
+    for pid in tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks[pid] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def wait_idle(root: int, seconds: float = 300) -> None:
+    """Wait until no process of the tree used CPU for two half-seconds in a row. Per process:
+    a summed figure drops when a busy child exits, and would pass for idleness."""
+    give_up, calm = time.monotonic() + seconds, 0
+    before = cpu_ticks(root)
+    while time.monotonic() < give_up and calm < 2:
+        time.sleep(0.5)
+        now = cpu_ticks(root)
+        used = sum(t - before[pid] for pid, t in now.items() if pid in before)
+        used += sum(t for pid, t in now.items() if pid not in before)
+        calm = calm + 1 if used <= 1 else 0
+        before = now
 
 
 def memory(root: int) -> dict[str, float]:
@@ -126,15 +153,15 @@ def measure(name: str, command: list[str], url: str, load: Path | None, args: ar
             with load.open("rb") as body:
                 requests.post(url.replace("/query", "/store?default"), data=body, timeout=900,
                               headers={"Content-Type": "application/n-triples"}).raise_for_status()
-        wait_idle([process.pid])
+        wait_idle(process.pid)
         figures: dict[str, object] = {"command": " ".join(command), "ready": memory(process.pid)}
         heavy = f"{url}?query={quote(HEAVY)}"
         requests.get(heavy, timeout=300).raise_for_status()
         with Sampler(process.pid) as sampler:
             wrk(heavy, 2 * THREADS, 3)  # warm-up, as benchmarks/serve.py does
-            wait_idle([process.pid])
+            wait_idle(process.pid)
             figures["run"] = wrk(heavy, 4, args.seconds)
-            wait_idle([process.pid])
+            wait_idle(process.pid)
         figures["peak"] = sampler.peak
         figures["after"] = memory(process.pid)
         time.sleep(args.settle)
