@@ -11,11 +11,15 @@ anything is: only about the order of events, with generous deadlines for what mu
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from comgraph.store import QueryTimeout, StoreError
 from comgraph.store.oxigraph import OxigraphStore
@@ -24,6 +28,8 @@ from comgraph.store.pool import (
     default_idle_seconds,
     default_max_children,
 )
+from tests.oxigraph_server import free_port
+from tests.readiness import wait_until_ready
 
 EX = "http://example.org/children/"
 DATA = "INSERT DATA { " + " ".join(f"<{EX}s{i}> <{EX}p> {i} ." for i in range(300)) + " }"
@@ -70,6 +76,7 @@ def test_queries_one_after_another_reuse_one_child(store: OxigraphStore) -> None
     assert store._pool.children == 1
 
 
+@pytest.mark.slow
 def test_a_query_waits_for_a_busy_child_then_starts_one_past_the_bound(store: OxigraphStore) -> None:
     """With one child allowed and a runaway holding it, another query is still answered (after
     waiting its turn for a while), by a child started past the bound and retired after it."""
@@ -100,6 +107,7 @@ def test_a_query_waits_for_a_busy_child_then_starts_one_past_the_bound(store: Ox
     assert store._pool.children == 0 and not _alive(started[0])
 
 
+@pytest.mark.slow
 def test_queries_within_the_bound_run_at_once_in_children_of_their_own(store: OxigraphStore) -> None:
     store._pool.max_children = 2
     started = _pids(store)
@@ -132,6 +140,7 @@ def test_an_idle_child_is_retired_and_a_new_one_answers_the_next_query(store: Ox
     assert len(started) == 2 and started[1] != started[0]
 
 
+@pytest.mark.slow
 def test_a_child_in_use_is_not_retired_however_long_its_query(store: OxigraphStore) -> None:
     store._pool.idle_seconds = 0.1
     started = _pids(store)
@@ -140,6 +149,7 @@ def test_a_child_in_use_is_not_retired_however_long_its_query(store: OxigraphSto
     assert len(started) == 1
 
 
+@pytest.mark.slow
 def test_a_forked_process_has_a_pool_of_its_own(tmp_path: Path) -> None:
     """A worker forked from the process that loaded the store starts its own children and
     retires them; the parent's are its own."""
@@ -184,3 +194,58 @@ def test_the_bounds_come_from_the_environment_or_the_defaults() -> None:
     for bad in ("0", "-3", "soon", "nan"):
         with pytest.raises(StoreError, match="COMGRAPH_QUERY_CHILD_IDLE"):
             default_idle_seconds({"COMGRAPH_QUERY_CHILD_IDLE": bad})
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and every process below it that has not exited."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if stat[0] != "Z":
+                children.setdefault(int(stat[1]), []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+@pytest.mark.serve
+def test_serve_gives_its_query_children_back_once_idle(tmp_path: Path) -> None:
+    """``comgraph serve --workers 2``: queries running at once start children in the workers;
+    once idle for COMGRAPH_QUERY_CHILD_IDLE seconds they are gone, and the next query is still
+    answered."""
+    data = tmp_path / "data.nt"
+    data.write_text("".join(f"<{EX}s{i}> <{EX}p> \"{i}\" .\n" for i in range(300)))
+    port = free_port()
+    env = {**os.environ, "COMGRAPH_QUERY_CHILD_IDLE": "1", "COMGRAPH_QUERY_CHILDREN": "1"}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "comgraph"), "serve", str(data), "--workers", "2",
+         "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def count(_: int) -> str:
+        answer = requests.get(f"{base}/sparql", params={"query": COUNT}, timeout=PATIENCE,
+                              headers={"Accept": "application/sparql-results+json"})
+        answer.raise_for_status()
+        return answer.json()["results"]["bindings"][0]["n"]["value"]
+
+    try:
+        wait_until_ready(f"{base}/healthz", process)
+        server = len(_tree(process.pid))  # the master and its workers
+        with ThreadPoolExecutor(8) as pool:
+            assert set(pool.map(count, range(32))) == {"300"}
+        assert len(_tree(process.pid)) > server  # some children are still idle
+        give_up = time.monotonic() + PATIENCE
+        while len(_tree(process.pid)) > server:
+            assert time.monotonic() < give_up, "idle query children were never retired"
+            time.sleep(0.1)
+        assert count(0) == "300"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
