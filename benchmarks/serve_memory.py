@@ -78,6 +78,20 @@ def cpu_ticks(root: int) -> dict[int, int]:
     return ticks
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds used by the tree so far, children that exited and were waited for included
+    (their time is in their parent's ``cutime``/``cstime``)."""
+    total = 0
+    for pid in tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += sum(int(x) for x in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wait_idle(root: int, seconds: float = 300) -> None:
     """Wait until no process of the tree used CPU for two half-seconds in a row. Per process:
     a summed figure drops when a busy child exits, and would pass for idleness."""
@@ -160,7 +174,11 @@ def measure(name: str, command: list[str], url: str, load: Path | None, args: ar
         with Sampler(process.pid) as sampler:
             wrk(heavy, 2 * THREADS, 3)  # warm-up, as benchmarks/serve.py does
             wait_idle(process.pid)
+            cpu = tree_cpu(process.pid)
             figures["run"] = wrk(heavy, 4, args.seconds)
+            wait_idle(process.pid)  # what the run left running is the run's too
+            served = figures["run"]["rps"] * args.seconds
+            figures["run"]["cpu_per_request"] = (tree_cpu(process.pid) - cpu) / served if served else None
             wait_idle(process.pid)
         figures["peak"] = sampler.peak
         figures["after"] = memory(process.pid)
@@ -223,7 +241,8 @@ def report(mode: str, figures: dict) -> None:
 
     print(f"{mode:9} PSS ready {mb('ready')}  peak {mb('peak')}  after {mb('after')}  "
           f"settled {mb('settled')}  heavy {figures['run']['rps']:.2f} req/s "
-          f"({figures['run']['errors']} errors); RSS after {figures['after']['rss']:.0f} MB",
+          f"({figures['run']['errors']} errors, {figures['run']['cpu_per_request'] or 0:.2f} CPU s each); "
+          f"RSS after {figures['after']['rss']:.0f} MB",
           flush=True)
 
 
