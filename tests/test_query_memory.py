@@ -62,8 +62,8 @@ def test_a_child_that_dies_otherwise_is_not_called_out_of_memory(capped) -> None
     started: list[int] = []
     original = type(capped)._checkout
 
-    def checkout(self):
-        executor = original(self)
+    def checkout(self, *args):
+        executor = original(self, *args)
         started.append(executor.pid)
         return executor
 

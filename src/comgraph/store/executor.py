@@ -117,6 +117,7 @@ class Executor:
         self.results = results_r
         self.stderr = stderr
         self.busy = False
+        self.idle_since = 0.0  # when it was last checked in (the pool retires long-idle children)
         self.reaped = False
         self.snapshot: Snapshot | None = None
         self.target: tuple[str, str] | None = None  # the folder a disk child reads, and its key

@@ -125,7 +125,7 @@ class OxigraphStore(Store):
     def _timed_query(self, sparql: str, timeout: float, default_graph: Sequence[GraphName] | None,
                      named_graphs: Sequence[ox.NamedNode] | None, base_iri: str | None) -> QueryResult:
         deadline = time.monotonic() + timeout
-        executor = self._checkout()
+        executor = self._checkout(deadline)
         job = {
             "sparql": sparql,
             "base_iri": base_iri,
@@ -151,8 +151,8 @@ class OxigraphStore(Store):
         stream._abandon()
         raise error_from_frame(kind, payload)
 
-    def _checkout(self) -> Executor:
-        return self._pool.checkout(self._handle.get())
+    def _checkout(self, deadline: float | None = None) -> Executor:
+        return self._pool.checkout(self._handle.get(), deadline)
 
     def version(self) -> int:
         if self._handle.forked:

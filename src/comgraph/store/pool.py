@@ -14,6 +14,19 @@ checks it in when its answer has been read to the end. A write bumps the pool's 
   once no child reads it and a newer one exists. In a process forked from the one that opened
   the store (a server's worker), children read the live folder instead and reopen it whenever
   the data this process reads has changed.
+
+How many children a process keeps is bounded twice, because each forked child of an in-memory
+store ends up with a private copy of most of the store's pages (pyoxigraph's scans write
+reference counts into them; about 265 MB of a 1M-triple store of 321 MB):
+
+* **at most** ``max_children`` **run at once** (the machine's cores, not the server's threads:
+  more children than cores add copies, not speed). A query that finds them all busy waits for
+  one to come back, for at most ``WAIT_SECONDS``; then it starts one more child anyway, so that
+  a runaway query, which holds its child until its time limit, never holds up the others by
+  more than that. A child started past the bound is retired when its query ends;
+* **a child idle for** ``idle_seconds`` **is retired** (by a reaper thread in each process that
+  has idle children), so that a server whose heavy load has passed gives the copies back. The
+  next query then forks a fresh child, whose first scan costs about twice a warm one.
 """
 
 from __future__ import annotations
@@ -22,7 +35,9 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,8 +45,42 @@ import pyoxigraph as ox
 from comgraph.store.base import StoreError
 from comgraph.store.executor import Executor, ForkedExecutor, SpawnedExecutor
 
-#: Idle children kept per process; more are started when more queries run at once.
-MAX_IDLE_EXECUTORS = 4
+#: Seconds a query waits for a busy child before it starts one more (past ``max_children``).
+WAIT_SECONDS = 1.0
+#: Seconds a child may sit idle before it is retired (``COMGRAPH_QUERY_CHILD_IDLE``).
+DEFAULT_IDLE_SECONDS = 30.0
+
+
+def default_max_children(env: Mapping[str, str] | None = None) -> int:
+    """``COMGRAPH_QUERY_CHILDREN``, else the number of cores this process may run on."""
+    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILDREN", "").strip()
+    if value:
+        try:
+            count = int(value)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise StoreError(f"COMGRAPH_QUERY_CHILDREN={value!r}: expected a whole number, 1 or more")
+        return count
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def default_idle_seconds(env: Mapping[str, str] | None = None) -> float:
+    """``COMGRAPH_QUERY_CHILD_IDLE`` (seconds), else the default."""
+    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILD_IDLE", "").strip()
+    if not value:
+        return DEFAULT_IDLE_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise StoreError(f"COMGRAPH_QUERY_CHILD_IDLE={value!r}: expected a number of seconds above 0")
+    return seconds
+
 SNAPSHOTS = ".comgraph-snapshots"
 
 
@@ -80,16 +129,29 @@ class ChildPool:
     store, so dropping the store releases its files (and RocksDB's lock) at once.
     """
 
-    def __init__(self, path: Path | None, write_lock: threading.RLock, opened_pid: int, query_memory: int):
+    def __init__(self, path: Path | None, write_lock: threading.RLock, opened_pid: int, query_memory: int,
+                 *, max_children: int | None = None, idle_seconds: float | None = None):
         self.path = path
         self.query_memory = query_memory
+        self.max_children = default_max_children() if max_children is None else max(1, max_children)
+        self.idle_seconds = default_idle_seconds() if idle_seconds is None else idle_seconds
         self.generation = 0
         self._write_lock = write_lock
         self._opened_pid = opened_pid
         self._lock = threading.Lock()
+        self._returned = threading.Condition(self._lock)  # a child came back or was retired
         self._idle: list[Executor] = []
+        self._live: set[Executor] = set()  # this process's children, busy or idle
+        self._starting = 0  # children being started (counted against max_children already)
         self._pid = os.getpid()
+        self._reaper: threading.Thread | None = None
         self._snapshot: Snapshot | None = None  # on disk: the newest snapshot for children
+
+    @property
+    def children(self) -> int:
+        """How many children this process has now, busy or idle."""
+        with self._lock:
+            return len(self._live) if self._pid == os.getpid() else 0
 
     def set_query_memory(self, megabytes: int) -> None:
         self.query_memory = megabytes
@@ -98,40 +160,66 @@ class ChildPool:
         for executor in idle:
             self.retire(executor)
 
-    def checkout(self, handle: ox.Store) -> Executor:
+    def checkout(self, handle: ox.Store, deadline: float | None = None) -> Executor:
         """An idle child, or a new one. ``handle`` is the store's pyoxigraph handle in this
-        process: a new child in memory is forked from it, a disk snapshot is made with it."""
+        process: a new child in memory is forked from it, a disk snapshot is made with it.
+
+        With ``max_children`` children busy, wait for one to come back, at most
+        ``WAIT_SECONDS`` (or until ``deadline``), then start one more anyway."""
         executor = None
         stale = []
+        now = time.monotonic()
+        give_up = now + WAIT_SECONDS if deadline is None else min(now + WAIT_SECONDS, deadline)
         with self._lock:
             if self._pid != os.getpid():
                 # This process was forked (a gunicorn worker): the idle children and the
                 # snapshots belong to the parent. Drop our copies of the children's pipes and
                 # start a pool of our own.
                 stale, self._idle, self._snapshot = self._idle, [], None
+                self._live, self._reaper, self._starting = set(), None, 0
                 self._pid = os.getpid()
-            while self._idle:
-                candidate = self._idle.pop()
-                if candidate.spawned or candidate.generation == self.generation:
-                    executor = candidate
+            while True:
+                while self._idle:
+                    candidate = self._idle.pop()
+                    if candidate.spawned or candidate.generation == self.generation:
+                        executor = candidate
+                        break
+                    stale.append(candidate)
+                    self._live.discard(candidate)
+                if executor is not None:
                     break
-                stale.append(candidate)
+                left = give_up - time.monotonic()
+                if len(self._live) + self._starting < self.max_children or left <= 0:
+                    self._starting += 1
+                    break
+                self._returned.wait(left)
         for old in stale:
             self.retire(old)
-        allowance = self.query_memory << 20
-        if executor is None and self.path is None:
-            # Fork only while no write is under way, so the child's snapshot is consistent and
-            # no store lock is held at the moment of the fork.
-            with self._write_lock:
-                executor = ForkedExecutor(handle, self.generation, allowance)
-        elif executor is None:
-            executor = SpawnedExecutor(self.generation, allowance)
+        if executor is None:
+            try:
+                executor = self._start(handle)
+            finally:
+                with self._lock:
+                    self._starting -= 1
         if self.path is not None:
             try:
                 self._aim(executor, handle)
             except BaseException:
                 self.retire(executor)
                 raise
+        return executor
+
+    def _start(self, handle: ox.Store) -> Executor:
+        allowance = self.query_memory << 20
+        if self.path is None:
+            # Fork only while no write is under way, so the child's snapshot is consistent and
+            # no store lock is held at the moment of the fork.
+            with self._write_lock:
+                executor: Executor = ForkedExecutor(handle, self.generation, allowance)
+        else:
+            executor = SpawnedExecutor(self.generation, allowance)
+        with self._lock:
+            self._live.add(executor)
         return executor
 
     def _aim(self, executor: Executor, handle: ox.Store) -> None:
@@ -188,6 +276,9 @@ class ChildPool:
         executor.close()
         with self._lock:
             doomed = self._release(executor)
+            if executor in self._live:
+                self._live.discard(executor)
+                self._returned.notify()
         if doomed is not None:
             doomed.delete()
 
@@ -196,7 +287,8 @@ class ChildPool:
         doomed = None
         with self._lock:
             keep = ((executor.spawned or executor.generation == self.generation)
-                    and executor.owner == os.getpid() and len(self._idle) < MAX_IDLE_EXECUTORS)
+                    and executor.owner == os.getpid() and executor in self._live
+                    and len(self._live) <= self.max_children)
             if keep:
                 snapshot = executor.snapshot
                 if snapshot is not None and snapshot.generation != self.generation:
@@ -206,11 +298,35 @@ class ChildPool:
                     except OSError:
                         keep = False
             if keep:
+                executor.idle_since = time.monotonic()
                 self._idle.append(executor)
+                self._returned.notify()
+                if self._reaper is None:
+                    self._reaper = threading.Thread(target=self._reap, name="comgraph-child-reaper",
+                                                    daemon=True)
+                    self._reaper.start()
         if not keep:
             self.retire(executor)
         if doomed is not None:
             doomed.delete()
+
+    def _reap(self) -> None:
+        """This process's reaper thread: retire children idle for ``idle_seconds``; end when
+        none is idle (``checkin`` starts another)."""
+        while True:
+            with self._lock:
+                if self._reaper is not threading.current_thread():
+                    return  # forked since, or replaced
+                now = time.monotonic()
+                expired = [e for e in self._idle if now - e.idle_since >= self.idle_seconds]
+                self._idle = [e for e in self._idle if e not in expired]
+                if not self._idle and not expired:
+                    self._reaper = None
+                    return
+                due = min((e.idle_since for e in self._idle), default=now) + self.idle_seconds
+            for executor in expired:
+                self.retire(executor)
+            time.sleep(max(0.05, due - time.monotonic()))
 
     def wrote(self) -> None:
         """After a write: forked children hold a stale snapshot, retire them; disk children
@@ -244,7 +360,7 @@ class ChildPool:
     def close(self) -> None:
         """Stop the idle children; delete the newest snapshot if no child reads it."""
         with self._lock:
-            idle, self._idle = self._idle, []
+            idle, self._idle, self._reaper = self._idle, [], None
         for executor in idle:
             self.retire(executor)
         with self._lock:
