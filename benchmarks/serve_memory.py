@@ -1,6 +1,6 @@
 """Measure: the memory of ``comgraph serve`` under a heavy query load, as PSS over its process tree.
 
-Not a test. It generates about 1M triples (``benchmarks/views.py``'s relationship-shaped
+Not a test. It generates about 1M triples (``benchmarks/generate.py``'s realistic
 generator), serves them the documented way (``comgraph serve DATA --workers N``, in memory; or
 ``--store oxigraph:///DIR`` on disk, loaded first with ``comgraph load``), and the Oxigraph
 server in memory beside it for comparison. For each server it drives the heavy query of
@@ -38,8 +38,8 @@ from urllib.parse import quote
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import portfolio  # noqa: E402  (the one generator)
 from serve import HEAVY, free_port, wait_for  # noqa: E402
-from views import generate  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 THREADS = 4
@@ -204,7 +204,7 @@ def main() -> int:
     parser.add_argument("--oxigraph", action="store_true", help="also measure the Oxigraph server")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    data = generate(args.triples)
+    data = portfolio(args.triples)
     bin_dir = Path(sys.executable).parent
     results: dict[str, object] = {"triples": args.triples, "data": str(data), "modes": {}}
     with tempfile.TemporaryDirectory(prefix="comgraph-memory-") as folder:
