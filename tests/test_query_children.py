@@ -149,6 +149,32 @@ def test_a_child_in_use_is_not_retired_however_long_its_query(store: OxigraphSto
     assert len(started) == 1
 
 
+def test_a_fork_while_another_thread_holds_the_pools_lock_leaves_the_child_a_usable_lock() -> None:
+    """A gunicorn worker (or any fork) taken while the reaper or a query held the pool's lock
+    used to inherit it held, and the child's first query waited for ever."""
+    store = OxigraphStore()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store._pool._lock:
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(30)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if store._pool._lock.acquire(timeout=10) else 1)
+    try:
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "the child found the pool's lock held"
+    finally:
+        release.set()
+        thread.join(30)
+        store.close()
+
+
 @pytest.mark.slow
 def test_a_forked_process_has_a_pool_of_its_own(tmp_path: Path) -> None:
     """A worker forked from the process that loaded the store starts its own children and

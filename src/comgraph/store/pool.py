@@ -37,6 +37,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -122,6 +123,18 @@ class Snapshot:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+#: Every pool in this process, so a forked child can give each one fresh locks.
+_POOLS: weakref.WeakSet[ChildPool] = weakref.WeakSet()
+
+
+def _reset_pools_after_fork() -> None:
+    for pool in list(_POOLS):
+        pool._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_reset_pools_after_fork)
+
+
 class ChildPool:
     """One store's query children in this process.
 
@@ -146,6 +159,14 @@ class ChildPool:
         self._pid = os.getpid()
         self._reaper: threading.Thread | None = None
         self._snapshot: Snapshot | None = None  # on disk: the newest snapshot for children
+        _POOLS.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """A fork copies ``_lock`` as it was: held, if another thread (the reaper, a query) had
+        it at that moment, and nothing in the child would ever release it. The child gets a
+        lock of its own; ``checkout`` then sees the new pid and starts a pool of its own."""
+        self._lock = threading.Lock()
+        self._returned = threading.Condition(self._lock)
 
     @property
     def children(self) -> int:
