@@ -258,3 +258,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.section("fuzz inputs tried")
         for target, count in sorted(tried.items()):
             terminalreporter.write_line(f"{target}: {count}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium (tests/browser.py), one per test module."""
+    from tests.browser import chromium
+
+    driver = chromium()
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import ARTIFACTS, chromium, policy_violations
+from tests.browser import ARTIFACTS, policy_violations
 from tests.readiness import serving_app
 from tests.views_support import demo_app
 
@@ -21,15 +21,6 @@ pytestmark = pytest.mark.browser
 def base_url() -> Iterator[str]:
     with serving_app(demo_app()) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    driver = chromium()
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 RENDERED = """

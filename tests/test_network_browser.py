@@ -16,7 +16,7 @@ import pytest
 from comgraph.app import create_app
 
 from comgraph.store import Source, open_store
-from tests.browser import ARTIFACTS, chromium, policy_violations
+from tests.browser import ARTIFACTS, policy_violations
 from tests.network_fixture import relationship_turtle
 from tests.readiness import serving_app
 from tests.views_support import demo_app
@@ -39,15 +39,6 @@ def sites() -> Iterator[dict[str, str]]:
     """The app on the demo and on the generated relationship, each on a free port."""
     with serving_app(demo_app()) as demo, serving_app(_generated_app()) as fifty:
         yield {"demo": demo, "fifty": fifty}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    driver = chromium()
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 GEOMETRY = """

@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.browser import chromium
 from tests.readiness import serving_app
 from tests.views_support import demo_app
 
@@ -46,15 +45,6 @@ def test_a_target_is_named_by_its_label(client: FlaskClient) -> None:
 def base_url(app: Flask) -> Iterator[str]:
     with serving_app(app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    driver = chromium()
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 PAGES = ["/views/obligations-by-party", "/views/role-and-responsibility-history",
