@@ -64,6 +64,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import processes as procs  # noqa: E402
 from benchmarks.generate import EX, portfolio  # noqa: E402  (the one benchmark generator)
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -203,39 +204,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-                found.append(int(entry))
-    return sorted(found)
-
-
-def rss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def pss_bytes(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
 def wait_ready(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -295,7 +263,7 @@ def main() -> int:
             processes.append(comgraph)
             base = f"http://127.0.0.1:{port}"
             wait_ready(base + "/readyz", comgraph)
-            workers = children(comgraph.pid)
+            workers = procs.children(comgraph.pid)
             print(f"comgraph serve (pid {comgraph.pid}, workers {workers}); {args.rounds} rounds of "
                   f"{args.requests} requests, {args.concurrency} at a time", flush=True)
             client = Client(base)
@@ -305,8 +273,8 @@ def main() -> int:
                 started = time.monotonic()
                 outcomes = run_round(client, mix, args.concurrency, args.round_seconds)
                 elapsed = time.monotonic() - started
-                now_workers = children(comgraph.pid)
-                kids = [k for w in now_workers for k in children(w)]
+                now_workers = procs.children(comgraph.pid)
+                kids = [k for w in now_workers for k in procs.children(w)]
                 statuses = Counter(o.status for o in outcomes)
                 server_errors = sum(1 for o in outcomes if o.status >= 500 and not o.expected)
                 unexpected = Counter(f"{o.kind} {o.status}" for o in outcomes if not o.expected)
@@ -324,9 +292,9 @@ def main() -> int:
                     "by_kind": {k: sum(1 for o in outcomes if o.kind == k)
                                 for k in sorted({o.kind for o in outcomes})},
                     "worker_pids": now_workers,
-                    "worker_rss_mb": round(sum(rss_bytes(p) for p in now_workers) / 2**20, 1),
+                    "worker_rss_mb": round(sum(procs.rss_mb(p) for p in now_workers), 1),
                     "query_children": len(kids),
-                    "query_children_pss_mb": round(sum(pss_bytes(p) for p in kids) / 2**20, 1),
+                    "query_children_pss_mb": round(sum(procs.memory(p)['pss'] for p in kids), 1),
                 }
                 rounds.append(record)
                 print(f"round {round_no}: {record['requests']}/{record['planned']} requests in "

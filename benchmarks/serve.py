@@ -65,6 +65,7 @@ import requests
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import processes as procs  # noqa: E402
 from benchmarks.generate import EX, portfolio  # noqa: E402  (the one generator)
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -95,66 +96,13 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 600) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def process_tree(root: int) -> list[int]:
-    """``root`` and every process below it (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry))
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
-def memory_kb(pid: int, field: str) -> int:
-    """``Pss`` (from smaps_rollup) or ``VmRSS`` (from status) of one process, in kB; 0 if gone."""
-    source = "smaps_rollup" if field == "Pss" else "status"
-    try:
-        for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds used so far by ``root`` and every process below it (from /proc)."""
-    children: dict[int, list[int]] = {}
-    ticks: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        children.setdefault(ppid, []).append(int(entry))
-        ticks[int(entry)] = utime + stime
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += ticks.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def wait_idle(roots: list[int], seconds: float = 180) -> float:
     """Wait until the servers stop using CPU (queries left behind by a wrk run have ended)."""
     started = time.monotonic()
-    before = sum(tree_cpu_seconds(r) for r in roots)
+    before = sum(procs.cpu_seconds(r) for r in roots)
     while time.monotonic() - started < seconds:
         time.sleep(0.5)
-        now = sum(tree_cpu_seconds(r) for r in roots)
+        now = sum(procs.cpu_seconds(r) for r in roots)
         if now - before < 0.02:
             break
         before = now
@@ -280,12 +228,12 @@ def main() -> int:
                         rounds[server].append(wrk(url, connections, args.seconds))
                 results[name] = rounds
             wait_idle(roots)
-            memory = {"comgraph_pss_mb": {}, "oxigraph_rss_mb": memory_kb(oxigraph.pid, "VmRSS") / 1024,
-                      "oxigraph_pss_mb": memory_kb(oxigraph.pid, "Pss") / 1024}
+            memory = {"comgraph_pss_mb": {}, "oxigraph_rss_mb": procs.rss_mb(oxigraph.pid),
+                      "oxigraph_pss_mb": procs.memory(oxigraph.pid)["pss"]}
             for server, process in comgraphs.items():
-                pids = process_tree(process.pid)
-                memory["comgraph_pss_mb"][server] = sum(memory_kb(pid, "Pss") for pid in pids) / 1024
-                memory[f"comgraph_processes_{server}"] = len(pids)
+                used = procs.memory(process.pid)
+                memory["comgraph_pss_mb"][server] = used["pss"]
+                memory[f"comgraph_processes_{server}"] = used["processes"]
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)

@@ -38,6 +38,7 @@ from urllib.parse import quote
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import processes as procs  # noqa: E402
 from generate import portfolio  # noqa: E402  (the one generator)
 from serve import HEAVY, free_port, wait_for  # noqa: E402
 
@@ -45,84 +46,18 @@ OUT = Path(__file__).resolve().parent / "out"
 THREADS = 4
 
 
-def tree(root: int) -> list[int]:
-    """``root`` and every process below it."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
-def cpu_ticks(root: int) -> dict[int, int]:
-    """CPU ticks (user + system) used so far by each process of ``root``'s tree."""
-    ticks = {}
-    for pid in tree(root):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        ticks[pid] = int(fields[11]) + int(fields[12])
-    return ticks
-
-
-def tree_cpu(root: int) -> float:
-    """CPU seconds used by the tree so far, children that exited and were waited for included
-    (their time is in their parent's ``cutime``/``cstime``)."""
-    total = 0
-    for pid in tree(root):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += sum(int(x) for x in fields[11:15])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def wait_idle(root: int, seconds: float = 300) -> None:
     """Wait until no process of the tree used CPU for two half-seconds in a row. Per process:
     a summed figure drops when a busy child exits, and would pass for idleness."""
     give_up, calm = time.monotonic() + seconds, 0
-    before = cpu_ticks(root)
+    before = procs.cpu_by_process(root)
     while time.monotonic() < give_up and calm < 2:
         time.sleep(0.5)
-        now = cpu_ticks(root)
+        now = procs.cpu_by_process(root)
         used = sum(t - before[pid] for pid, t in now.items() if pid in before)
         used += sum(t for pid, t in now.items() if pid not in before)
-        calm = calm + 1 if used <= 1 else 0
+        calm = calm + 1 if used <= 0.01 else 0  # a clock tick
         before = now
-
-
-def memory(root: int) -> dict[str, float]:
-    """PSS, RSS and private memory (MB) summed over ``root``'s tree, and how many processes."""
-    totals = {"pss": 0.0, "rss": 0.0, "private": 0.0, "processes": 0}
-    for pid in tree(root):
-        try:
-            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
-        except OSError:
-            continue
-        fields = {}
-        for line in text.splitlines()[1:]:
-            name, value = line.split(":", 1)
-            fields[name] = int(value.split()[0]) / 1024
-        totals["pss"] += fields.get("Pss", 0)
-        totals["rss"] += fields.get("Rss", 0)
-        totals["private"] += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
-        totals["processes"] += 1
-    return totals
 
 
 class Sampler:
@@ -134,7 +69,7 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            now = memory(self.root)
+            now = procs.memory(self.root)
             if now["pss"] > self.peak["pss"]:
                 self.peak = now
             self._stop.wait(1)
@@ -168,22 +103,23 @@ def measure(name: str, command: list[str], url: str, load: Path | None, args: ar
                 requests.post(url.replace("/query", "/store?default"), data=body, timeout=900,
                               headers={"Content-Type": "application/n-triples"}).raise_for_status()
         wait_idle(process.pid)
-        figures: dict[str, object] = {"command": " ".join(command), "ready": memory(process.pid)}
+        figures: dict[str, object] = {"command": " ".join(command), "ready": procs.memory(process.pid)}
         heavy = f"{url}?query={quote(HEAVY)}"
         requests.get(heavy, timeout=300).raise_for_status()
         with Sampler(process.pid) as sampler:
             wrk(heavy, 2 * THREADS, 3)  # warm-up, as benchmarks/serve.py does
             wait_idle(process.pid)
-            cpu = tree_cpu(process.pid)
+            cpu = procs.cpu_seconds(process.pid)
             figures["run"] = wrk(heavy, 4, args.seconds)
             wait_idle(process.pid)  # what the run left running is the run's too
             served = figures["run"]["rps"] * args.seconds
-            figures["run"]["cpu_per_request"] = (tree_cpu(process.pid) - cpu) / served if served else None
+            used = procs.cpu_seconds(process.pid) - cpu
+            figures["run"]["cpu_per_request"] = used / served if served else None
             wait_idle(process.pid)
         figures["peak"] = sampler.peak
-        figures["after"] = memory(process.pid)
+        figures["after"] = procs.memory(process.pid)
         time.sleep(args.settle)
-        figures["settled"] = memory(process.pid)
+        figures["settled"] = procs.memory(process.pid)
         return figures
     finally:
         process.send_signal(signal.SIGTERM)

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
@@ -49,9 +50,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
 
 def _alive(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
 
 
@@ -222,38 +222,15 @@ def test_the_bounds_come_from_the_environment_or_the_defaults() -> None:
             default_idle_seconds({"COMGRAPH_QUERY_CHILD_IDLE": bad})
 
 
-def _tree(root: int) -> list[int]:
-    """``root`` and every process below it that has not exited."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if stat[0] != "Z":
-                children.setdefault(int(stat[1]), []).append(int(entry))
-    found, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        found.append(pid)
-        stack.extend(children.get(pid, []))
-    return found
-
-
 def _query_children(master: int) -> list[int]:
-    """The processes below the workers of ``master`` (the server's own processes are the master
-    and its direct children, which gunicorn may still be starting when the test begins)."""
-    tree = _tree(master)
-    workers = [pid for pid in tree if pid != master and _parent(pid) == master]
-    return [pid for pid in tree if pid != master and pid not in workers]
-
-
-def _parent(pid: int) -> int | None:
+    """The processes below the workers of ``master``, still running (the server's own processes
+    are the master and its direct children, which gunicorn may still be starting when the test
+    begins)."""
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
+        below = [p for worker in psutil.Process(master).children() for p in worker.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+    return [p.pid for p in below if _alive(p.pid)]
 
 
 @pytest.mark.serve
