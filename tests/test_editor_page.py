@@ -6,23 +6,13 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from comgraph.app.editor import MAX_LABELS, STARTER_BODY, with_prefixes
-from flask import Flask
 from flask.testing import FlaskClient
 
 from comgraph.namespaces import PREFIXES
-from tests.views_support import EX, demo_app
+from tests.views_support import EX, demo_fixtures
 
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return demo_app()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+app, client = demo_fixtures()  # the demo's app and its client, one per module
 
 
 def _config(client: FlaskClient) -> dict:

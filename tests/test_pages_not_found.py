@@ -5,24 +5,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.views_support import demo_app
+from tests.views_support import demo_fixtures
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 NAV = '<a href="/views">Views</a>'  # the app's navigation, in base.html
 
 
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return demo_app()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+app, client = demo_fixtures()  # the demo's app and its client, one per module
 
 
 def _main(html: str) -> str:

@@ -11,17 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.readiness import serving_app
-from tests.views_support import demo_app
+from tests.views_support import demo_fixtures
 
-
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return demo_app()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+app, client = demo_fixtures()  # the demo's app and its client, one per module
 
 
 def test_dates_are_time_elements_and_booleans_are_words(client: FlaskClient) -> None:

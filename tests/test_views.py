@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from comgraph.queries import Catalogue
-from tests.views_support import EX, demo_app
+from tests.views_support import EX, demo_app, demo_fixtures
 
 HOSTILE = ['"} ; DROP ALL ; {"', "it's \"quoted\"", "<script>alert(1)</script>", "two\nlines",
            "x } UNION { ?s ?p ?o"]
@@ -39,14 +39,7 @@ ex:billing-evil a cg:BillingArrangement ; cg:payer ex:atlas-it ; cg:payee ex:evi
 """
 
 
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return demo_app()
-
-
-@pytest.fixture(scope="module")
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+app, client = demo_fixtures()  # the demo's app and its client, one per module
 
 
 def triple_count(app: Flask) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from comgraph.app import create_app
 from flask import Flask
 
@@ -41,3 +42,18 @@ def demo_store(extra_turtle: str | None = None) -> Store:
 
 def demo_app(extra_turtle: str | None = None) -> Flask:
     return create_app({"STORE": demo_store(extra_turtle), "TESTING": True})
+
+
+def demo_fixtures() -> tuple:
+    """Module-scoped ``app`` (the demo) and ``client`` fixtures, for a test module that reads
+    the demo through the app: ``app, client = demo_fixtures()``."""
+
+    @pytest.fixture(scope="module")
+    def app() -> Flask:
+        return demo_app()
+
+    @pytest.fixture(scope="module")
+    def client(app: Flask):
+        return app.test_client()
+
+    return app, client
