@@ -28,6 +28,7 @@ from comgraph.store.pool import (
     DEFAULT_IDLE_SECONDS,
     default_idle_seconds,
     default_max_children,
+    share_cores_among_workers,
 )
 from tests.oxigraph_server import free_port
 from tests.readiness import wait_until_ready
@@ -220,6 +221,18 @@ def test_the_bounds_come_from_the_environment_or_the_defaults() -> None:
     for bad in ("0", "-3", "soon", "nan"):
         with pytest.raises(StoreError, match="COMGRAPH_QUERY_CHILD_IDLE"):
             default_idle_seconds({"COMGRAPH_QUERY_CHILD_IDLE": bad})
+
+
+def test_a_server_s_workers_share_the_cores_unless_told_otherwise(monkeypatch) -> None:
+    monkeypatch.setattr("comgraph.store.pool.cores", lambda: 8)
+    env: dict[str, str] = {}
+    assert share_cores_among_workers(2, env) == 4 and env["COMGRAPH_QUERY_CHILDREN"] == "4"
+    env = {}
+    assert share_cores_among_workers(3, env) == 2  # 8 // 3: never more children than cores
+    env = {}
+    assert share_cores_among_workers(16, env) == 1  # but each worker has one
+    env = {"COMGRAPH_QUERY_CHILDREN": "5"}
+    assert share_cores_among_workers(2, env) == 5 and env["COMGRAPH_QUERY_CHILDREN"] == "5"
 
 
 def _query_children(master: int) -> list[int]:

@@ -71,6 +71,12 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     from comgraph.app import create_app
     from comgraph.app.serve_logging import configure_serve_logging
 
+    if workers and workers > 1:
+        # Each worker's pool of query children gets its share of the cores (before the store,
+        # and so its pool, exists): one copy of an in-memory store per core, not per worker.
+        from comgraph.store.pool import share_cores_among_workers
+
+        share_cores_among_workers(workers)
     store = open_or_fail(store_url)
     added = load_data(store, [*data, *(demo_sources() if demo else [])])
     # Only once there is something to serve: it takes over the process's logging (the access

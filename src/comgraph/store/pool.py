@@ -20,7 +20,8 @@ store ends up with a private copy of most of the store's pages (pyoxigraph's sca
 reference counts into them; about 265 MB of a 1M-triple store of 321 MB):
 
 * **at most** ``max_children`` **run at once** (the machine's cores, not the server's threads:
-  more children than cores add copies, not speed). A query that finds them all busy waits for
+  more children than cores add copies, not speed; a server with several workers gives each
+  its share of the cores, ``share_cores_among_workers``). A query that finds them all busy waits for
   one to come back, for at most ``WAIT_SECONDS``; then it starts one more child anyway, so that
   a runaway query, which holds its child until its time limit, never holds up the others by
   more than that. A child started past the bound is retired when its query ends;
@@ -52,6 +53,25 @@ WAIT_SECONDS = 1.0
 DEFAULT_IDLE_SECONDS = 30.0
 
 
+def cores() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def share_cores_among_workers(workers: int, env: dict[str, str] | None = None) -> int:
+    """Before a server forks ``workers`` workers: unless ``COMGRAPH_QUERY_CHILDREN`` is set, give
+    each worker's pool its share of the cores (at least one), so that the whole server runs at
+    most about one child per core, and holds at most that many copies of an in-memory store,
+    however the connections are spread over the workers. Returns the number per worker."""
+    env = os.environ if env is None else env
+    if not env.get("COMGRAPH_QUERY_CHILDREN", "").strip():
+        env["COMGRAPH_QUERY_CHILDREN"] = str(max(1, cores() // max(1, workers)))
+    return default_max_children(env)
+
+
 def default_max_children(env: Mapping[str, str] | None = None) -> int:
     """``COMGRAPH_QUERY_CHILDREN``, else the number of cores this process may run on."""
     value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILDREN", "").strip()
@@ -63,10 +83,7 @@ def default_max_children(env: Mapping[str, str] | None = None) -> int:
         if count < 1:
             raise StoreError(f"COMGRAPH_QUERY_CHILDREN={value!r}: expected a whole number, 1 or more")
         return count
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return cores()
 
 
 def default_idle_seconds(env: Mapping[str, str] | None = None) -> float:
