@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from pyoxigraph import (
     BlankNode,
@@ -24,6 +24,9 @@ from pyoxigraph import (
 )
 
 from comgraph.store.formats import format_for_path
+
+if TYPE_CHECKING:
+    from comgraph.store.engines import EngineProfile
 
 Term = NamedNode | BlankNode | Literal | Triple
 GraphName = NamedNode | DefaultGraph
@@ -299,6 +302,14 @@ class Store(ABC):
     #: Whether the data lives in this process, so reading all of it (for pySHACL, or for a
     #: private copy to reason over) is cheap and sends nothing anywhere.
     holds_data_in_process: bool = False
+
+    #: How this store's engine differs from plain SPARQL 1.1 (``comgraph.store.engines``);
+    #: a remote store sets its own, the embedded store is Oxigraph.
+    @property
+    def profile(self) -> EngineProfile:
+        from comgraph.store.engines import EMBEDDED
+
+        return EMBEDDED
 
     def query(
         self,
