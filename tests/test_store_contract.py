@@ -175,6 +175,20 @@ def test_a_bad_first_file_loads_nothing(store: Store, tmp_path: Path) -> None:
     assert len(dataset(store)) == 0
 
 
+def test_a_bad_file_after_a_good_one_leaves_an_empty_store_empty(store: Store, tmp_path: Path) -> None:
+    # On disk an empty store is bulk loaded without a first parse, and emptied again on failure.
+    good = tmp_path / "good.ttl"
+    good.write_text(TTL)
+    bad = tmp_path / "bad.nt"
+    bad.write_text(f"<{EX}a> <{EX}b> <{EX}c> .\n" * 50 + f"<{EX}a> <{EX}b> .\n")
+    with pytest.raises(LoadError) as caught:
+        store.load([good, bad], graph=f"{EX}g1")
+    assert str(caught.value).startswith(f"{bad}:51:")
+    assert len(dataset(store)) == 0 and store.graphs() == []
+    assert store.load([good]) == 5  # and it loads as usual afterwards
+    assert rows(store, f"SELECT ?n WHERE {{ <{EX}alice> <{EX}name> ?n }}") == [{"n": '"Alice"'}]
+
+
 def test_both_stores_give_the_same_answers(oxigraph_server) -> None:
     oxigraph_server.clear()
     answers = []
