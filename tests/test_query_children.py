@@ -27,6 +27,7 @@ from comgraph.store.oxigraph import OxigraphStore
 from comgraph.store.pool import (
     DEFAULT_IDLE_SECONDS,
     default_idle_seconds,
+    default_kept_children,
     default_max_children,
     share_cores_among_workers,
 )
@@ -226,13 +227,29 @@ def test_the_bounds_come_from_the_environment_or_the_defaults() -> None:
 def test_a_server_s_workers_share_the_cores_unless_told_otherwise(monkeypatch) -> None:
     monkeypatch.setattr("comgraph.store.pool.cores", lambda: 8)
     env: dict[str, str] = {}
-    assert share_cores_among_workers(2, env) == 4 and env["COMGRAPH_QUERY_CHILDREN"] == "4"
+    assert share_cores_among_workers(2, env) == 4 and env["COMGRAPH_QUERY_CHILDREN_KEPT"] == "4"
     env = {}
-    assert share_cores_among_workers(3, env) == 2  # 8 // 3: never more children than cores
+    assert share_cores_among_workers(3, env) == 2  # 8 // 3: never more kept than cores
     env = {}
-    assert share_cores_among_workers(16, env) == 1  # but each worker has one
-    env = {"COMGRAPH_QUERY_CHILDREN": "5"}
-    assert share_cores_among_workers(2, env) == 5 and env["COMGRAPH_QUERY_CHILDREN"] == "5"
+    assert share_cores_among_workers(16, env) == 1  # but each worker keeps one
+    env = {"COMGRAPH_QUERY_CHILDREN_KEPT": "5"}
+    assert share_cores_among_workers(2, env) == 5 and env["COMGRAPH_QUERY_CHILDREN_KEPT"] == "5"
+    with pytest.raises(StoreError, match="COMGRAPH_QUERY_CHILDREN_KEPT"):
+        default_kept_children({"COMGRAPH_QUERY_CHILDREN_KEPT": "none"})
+
+
+def test_children_past_the_kept_number_are_retired_when_their_query_ends() -> None:
+    store = OxigraphStore(query_memory=0)
+    store.update(DATA)
+    store._pool.max_children, store._pool.max_kept = 3, 1
+    handle = store._handle.get()
+    busy = [store._pool.checkout(handle) for _ in range(3)]  # three at once: all may run
+    assert store._pool.children == 3
+    for executor in busy:
+        store._pool.checkin(executor)
+    assert store._pool.children == 1  # one is kept, the other two are gone
+    assert store.select(COUNT)[0]["n"].value == "300"  # and it still answers
+    store.close()
 
 
 def _query_children(master: int) -> list[int]:

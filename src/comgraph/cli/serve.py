@@ -72,8 +72,8 @@ def serve(data: tuple[str, ...], store_url: str, host: str, port: int, demo: boo
     from comgraph.app.serve_logging import configure_serve_logging
 
     if workers and workers > 1:
-        # Each worker's pool of query children gets its share of the cores (before the store,
-        # and so its pool, exists): one copy of an in-memory store per core, not per worker.
+        # Each worker's pool keeps its share of the cores as idle query children (set before the
+        # store, and so its pool, exists): one kept copy of an in-memory store per core in all.
         from comgraph.store.pool import share_cores_among_workers
 
         share_cores_among_workers(workers)

@@ -20,11 +20,13 @@ store ends up with a private copy of most of the store's pages (pyoxigraph's sca
 reference counts into them; about 265 MB of a 1M-triple store of 321 MB):
 
 * **at most** ``max_children`` **run at once** (the machine's cores, not the server's threads:
-  more children than cores add copies, not speed; a server with several workers gives each
-  its share of the cores, ``share_cores_among_workers``). A query that finds them all busy waits for
+  more children than cores add copies, not speed). A query that finds them all busy waits for
   one to come back, for at most ``WAIT_SECONDS``; then it starts one more child anyway, so that
   a runaway query, which holds its child until its time limit, never holds up the others by
   more than that. A child started past the bound is retired when its query ends;
+* **at most** ``max_kept`` **are kept idle** between queries (all of them by default; a server
+  with several workers keeps each worker's share of the cores, ``share_cores_among_workers``),
+  and a child past that is retired when its query ends;
 * **a child idle for** ``idle_seconds`` **is retired** (by a reaper thread in each process that
   has idle children), so that a server whose heavy load has passed gives the copies back. The
   next query then forks a fresh child, whose first scan costs about twice a warm one.
@@ -62,14 +64,31 @@ def cores() -> int:
 
 
 def share_cores_among_workers(workers: int, env: dict[str, str] | None = None) -> int:
-    """Before a server forks ``workers`` workers: unless ``COMGRAPH_QUERY_CHILDREN`` is set, give
-    each worker's pool its share of the cores (at least one), so that the whole server runs at
-    most about one child per core, and holds at most that many copies of an in-memory store,
-    however the connections are spread over the workers. Returns the number per worker."""
+    """Before a server forks ``workers`` workers: unless ``COMGRAPH_QUERY_CHILDREN_KEPT`` is
+    set, each worker keeps at most its share of the cores (at least one) as idle children, so
+    that once a load has passed the whole server holds about one copy of an in-memory store per
+    core, not one per core per worker. Each worker may still run one child per core at once
+    (``COMGRAPH_QUERY_CHILDREN``), so the cores stay busy however the connections are spread
+    over the workers; a child past its worker's share is retired when its query ends.
+    Returns the number kept per worker."""
     env = os.environ if env is None else env
-    if not env.get("COMGRAPH_QUERY_CHILDREN", "").strip():
-        env["COMGRAPH_QUERY_CHILDREN"] = str(max(1, cores() // max(1, workers)))
-    return default_max_children(env)
+    if not env.get("COMGRAPH_QUERY_CHILDREN_KEPT", "").strip():
+        env["COMGRAPH_QUERY_CHILDREN_KEPT"] = str(max(1, cores() // max(1, workers)))
+    return default_kept_children(env)
+
+
+def default_kept_children(env: Mapping[str, str] | None = None) -> int | None:
+    """``COMGRAPH_QUERY_CHILDREN_KEPT``, else None (as many as may run at once)."""
+    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILDREN_KEPT", "").strip()
+    if not value:
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise StoreError(f"COMGRAPH_QUERY_CHILDREN_KEPT={value!r}: expected a whole number, 1 or more")
+    return count
 
 
 def default_max_children(env: Mapping[str, str] | None = None) -> int:
@@ -160,10 +179,13 @@ class ChildPool:
     """
 
     def __init__(self, path: Path | None, write_lock: threading.RLock, opened_pid: int, query_memory: int,
-                 *, max_children: int | None = None, idle_seconds: float | None = None):
+                 *, max_children: int | None = None, max_kept: int | None = None,
+                 idle_seconds: float | None = None):
         self.path = path
         self.query_memory = query_memory
         self.max_children = default_max_children() if max_children is None else max(1, max_children)
+        kept = default_kept_children() if max_kept is None else max(1, max_kept)
+        self.max_kept = self.max_children if kept is None else min(kept, self.max_children)
         self.idle_seconds = default_idle_seconds() if idle_seconds is None else idle_seconds
         self.generation = 0
         self._write_lock = write_lock
@@ -326,7 +348,7 @@ class ChildPool:
         with self._lock:
             keep = ((executor.spawned or executor.generation == self.generation)
                     and executor.owner == os.getpid() and executor in self._live
-                    and len(self._live) <= self.max_children)
+                    and len(self._live) <= self.max_children and len(self._idle) < self.max_kept)
             if keep:
                 snapshot = executor.snapshot
                 if snapshot is not None and snapshot.generation != self.generation:
