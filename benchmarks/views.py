@@ -64,8 +64,11 @@ def repeats(*warm: float) -> int:
     return max(1, min(200, int(MIN_SECONDS / max(max(warm), 1e-5))))
 
 
-def measure(data: Path, kind: str, rounds: int, only: list[str] | None = None) -> dict:
-    """Per named query: comgraph's and pyoxigraph's times per round, for the query and for JSON."""
+def measure(data: Path, kind: str, rounds: int, only: list[str] | None = None,
+            partial: Path | None = None) -> dict:
+    """Per named query: comgraph's and pyoxigraph's times per round, for the query and for JSON.
+    With ``partial``, the figures so far are written there after each query, so that a run
+    stopped at its budget still tells what it measured."""
     from app import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="comgraph-bench-views-"))
@@ -109,6 +112,10 @@ def measure(data: Path, kind: str, rounds: int, only: list[str] | None = None) -
                 times["json"].append(timed(ours_json, n_json))
                 times["peer_json"].append(timed(peer_json, n_json))
             results[query.name] = {"rows": rows, "calls_per_round": [n_query, n_json], **times}
+            if partial is not None:
+                partial.write_text(json.dumps(
+                    {"kind": kind, "triples": len(peer), "rounds": rounds, "queries": results,
+                     "partial": True}, indent=1))
             print(
                 f"{kind} {query.name:44} {rows:7d} rows  query {statistics.median(times['query']):.4f}s "
                 f"vs {statistics.median(times['peer_query']):.4f}s",
@@ -174,7 +181,7 @@ def main() -> None:
     if args.rdflib:
         result = measure_rdflib(data, args.budget, args.only)
     else:
-        result = measure(data, args.store_kind, args.rounds, args.only)
+        result = measure(data, args.store_kind, args.rounds, args.only, partial=args.json)
         print(f"{result['triples']:,} triples, {args.store_kind} store, {args.rounds} interleaved rounds")
         print(f"{'query':44} {'rows':>7} {'comgraph':>10} {'pyoxigraph':>11} {'ratio':>6} {'json':>6}")
         for name, r in result["queries"].items():
