@@ -324,10 +324,16 @@ def test_basic_to_virtuoso_names_digest(virtuoso: VirtuosoServer) -> None:
 def test_the_virtuoso_fixture_is_reusable_as_base_url_and_stop(tmp_path: Path) -> None:
     if not virtuoso_installed():
         pytest.skip("Virtuoso is not installed (apt-get install -y virtuoso-opensource)")
-    base, stop = start_virtuoso(tmp_path).start()
+    server = start_virtuoso(tmp_path)
+    base, stop = server.start()
     try:
         answer = requests.get(f"{base}/sparql", headers={"Accept": "text/turtle"}, timeout=60)
         assert answer.headers["Server"].startswith("Virtuoso/")
+        # Anonymous updates need the grant, which isql gives.
+        update = {"update": f"INSERT DATA {{ GRAPH <{EX}anon> {{ <{EX}a> <{EX}p> 1 }} }}"}
+        assert requests.post(f"{base}/sparql", data=update, timeout=60).status_code == 500
+        server.isql('GRANT SPARQL_UPDATE TO "SPARQL";')
+        assert requests.post(f"{base}/sparql", data=update, timeout=60).status_code == 200
     finally:
         stop()
     with pytest.raises(requests.ConnectionError):
