@@ -338,3 +338,17 @@ def test_the_virtuoso_fixture_is_reusable_as_base_url_and_stop(tmp_path: Path) -
         stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/sparql", timeout=10)
+
+
+@needs_virtuoso
+def test_a_load_into_virtuoso_sends_its_file_once_under_digest(virtuoso: VirtuosoServer) -> None:
+    # Each final answer, with the 401s requests' Digest support answered before it.
+    answers: list[tuple[str, list[int]]] = []
+    with open_store(virtuoso.store_url, env=DBA) as store:
+        store._session.hooks["response"].append(  # type: ignore[attr-defined]
+            lambda r, *a, **k: answers.append((r.request.method, [h.status_code for h in r.history])))
+        store.load([Source("data.ttl", data=DATA.encode())], graph=f"{EX}once")
+        assert store.graphs()[-1] == ox.NamedNode(f"{EX}once")
+        store.update(f"DROP SILENT GRAPH <{EX}once>")
+    assert answers[0] == ("HEAD", [401]), answers  # the nonce, learnt without a body
+    assert all(history == [] for method, history in answers if method == "POST"), answers

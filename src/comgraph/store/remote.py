@@ -115,6 +115,7 @@ class RemoteStore(Store):
             self._session.headers["Authorization"] = f"Bearer {self._token}"
         self._profile: EngineProfile | None = None
         self._profile_lock = threading.Lock()
+        self._primed = threading.local()
         if engine is not None:
             self._settle(engine_profile(engine) if isinstance(engine, str) else engine)
 
@@ -185,6 +186,8 @@ class RemoteStore(Store):
             raise StoreError(f"{self.url}: no {what} URL is known for {profile.title}; "
                              "set it with the store options")
         read_timeout = timeout if timeout is not None else self.timeout
+        if hasattr(kwargs.get("data"), "read"):
+            self._prime_digest(url, kwargs.get("params"))
         try:
             response = self._session.request(
                 method, url, timeout=(CONNECT_TIMEOUT, read_timeout), **kwargs
@@ -206,6 +209,18 @@ class RemoteStore(Store):
                         "with HTTP Digest), or GRANT SPARQL_UPDATE TO \"SPARQL\"")
             raise StoreError(f"{what} at {url} failed: HTTP {response.status_code} {said}{hint}")
         return response
+
+    def _prime_digest(self, url: str, params: Any) -> None:
+        """Before a thread's first upload under HTTP Digest, learn the engine's nonce with a
+        HEAD: otherwise the whole file goes out once only to be answered 401 and sent again.
+        (Virtuoso answers the HEAD itself with 501; the nonce is what counts.)"""
+        if not isinstance(self._session.auth, HTTPDigestAuth) or getattr(self._primed, "done", False):
+            return
+        self._primed.done = True
+        try:
+            self._session.head(url, params=params, timeout=(CONNECT_TIMEOUT, DETECT_TIMEOUT)).close()
+        except requests.RequestException:
+            pass  # the upload itself will say what is wrong
 
     def _refused(self, response: requests.Response, url: str, what: str) -> StoreError:
         """Why a 401 or 403 came back and what to do, without the credentials themselves: an
