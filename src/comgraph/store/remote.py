@@ -116,6 +116,7 @@ class RemoteStore(Store):
         self._profile: EngineProfile | None = None
         self._profile_lock = threading.Lock()
         self._primed = threading.local()
+        self._use_scheme(scheme or "basic")  # until the profile says otherwise
         if engine is not None:
             self._settle(engine_profile(engine) if isinstance(engine, str) else engine)
 
@@ -156,10 +157,12 @@ class RemoteStore(Store):
 
     def _settle(self, profile: EngineProfile) -> None:
         self._profile = profile
+        self._use_scheme(self._given_scheme or profile.auth)
+
+    def _use_scheme(self, scheme: str) -> None:
         if self._user:
-            password = self._password
-            self._session.auth = (HTTPDigestAuth(self._user, password)
-                                  if self.auth_scheme == "digest" else (self._user, password))
+            self._session.auth = (HTTPDigestAuth(self._user, self._password) if scheme == "digest"
+                                  else (self._user, self._password))
 
     @property
     def auth_scheme(self) -> str:
