@@ -208,8 +208,13 @@ def test_digest_credentials_the_engine_refuses_are_to_be_checked_not_set(digest_
 
 # -- a real Virtuoso ---------------------------------------------------------------------------
 
-needs_virtuoso = pytest.mark.skipif(
+_skip_without_virtuoso = pytest.mark.skipif(
     not virtuoso_installed(), reason="Virtuoso is not installed (apt-get install -y virtuoso-opensource)")
+
+
+def needs_virtuoso(test):
+    """A test on a real Virtuoso: skipped where it is not installed, and slow (it starts one)."""
+    return pytest.mark.slow(_skip_without_virtuoso(test))
 
 DBA = {"COMGRAPH_STORE_USER": DBA_USER, "COMGRAPH_STORE_PASSWORD": DBA_PASSWORD}
 DATA = f"""@prefix ex: <{EX}> .
@@ -321,9 +326,8 @@ def test_basic_to_virtuoso_names_digest(virtuoso: VirtuosoServer) -> None:
         "authentication and comgraph sent Basic; set COMGRAPH_STORE_AUTH=digest")
 
 
+@needs_virtuoso
 def test_the_virtuoso_fixture_is_reusable_as_base_url_and_stop(tmp_path: Path) -> None:
-    if not virtuoso_installed():
-        pytest.skip("Virtuoso is not installed (apt-get install -y virtuoso-opensource)")
     server = start_virtuoso(tmp_path)
     base, stop = server.start()
     try:
