@@ -251,15 +251,28 @@ def _describe_validation(spec: APISpec, app: Flask) -> None:
         "location": {"oneOf": [{"type": "null"}, _ref("SourceLocation")]},
         "waived": {"type": "boolean"}, "waiverReason": NULLABLE_STRING, "inBaseline": {"type": "boolean"},
     }))
+    spec.components.schema("FailedShape", _object({
+        "shape": STRING, "shapeName": NULLABLE_STRING,
+        "checklistItem": NULLABLE_STRING, "checklistItemLabel": NULLABLE_STRING,
+        "checklistItemNotation": NULLABLE_STRING,
+        "process": NULLABLE_STRING, "processLabel": NULLABLE_STRING,
+        "kind": {"type": "string", "enum": ["timeout", "error"]},
+        "reason": STRING,
+    }))
     spec.components.schema("ValidationReport", _object({
         "schemaVersion": {"const": "1.0"},
         "tool": _object({"name": {"const": "comgraph"}, "version": STRING}),
         "conforms": {"type": "boolean"},
+        "complete": {"type": "boolean",
+                     "description": "Every shape was evaluated; false when one is in failedShapes"},
         "failOn": {"type": "string", "enum": ["Violation", "Warning", "Info", "never"]},
         "asOf": {"type": "string", "format": "date"}, "asOfSource": STRING,
         "data": {"type": "array", "items": STRING}, "shapesDir": STRING, "engine": STRING,
         "counts": "SeverityCounts", "countsIncludingWaived": "SeverityCounts",
         "results": {"type": "array", "items": "ValidationResult"},
+        "failedShapes": {"type": "array", "items": "FailedShape",
+                         "description": "Shapes the store could not evaluate (refused, broken off, "
+                                        "timed out); the other shapes' findings are in results"},
         "staleWaivers": {"type": "array", "items": STRING},
         "fallbackShapes": {"type": "array", "items": STRING},
         "notices": {"type": "array", "items": STRING},
