@@ -341,12 +341,21 @@ def _describe_checklist(spec: APISpec, app: Flask) -> None:
         "process": {"type": "string", "enum": list(PROCESSES)},
         "checked": {"type": "boolean"}, "violations": COUNT, "warnings": COUNT,
         "findings": {"type": "array", "items": "ChecklistFinding"},
+        "unknown": {"type": ["string", "null"],
+                    "description": "Why the item cannot be judged (a shape enforcing it could not be "
+                                   "evaluated, or validation did not run); null when it can"},
         "status": {"type": "string", "enum": list(STATUSES)},
+    }))
+    spec.components.schema("FailedSection", _object({
+        "section": STRING, "heading": STRING,
+        "reason": {"type": "string", "description": "Why the section could not be computed"},
+        "timed_out": {"type": "boolean"},
     }))
     spec.components.schema("ChecklistAssessment", _object({
         "as_of": {"type": "string", "format": "date"},
         "error": {"type": ["string", "null"], "description": "Why validation did not run, if it did not"},
         "items": {"type": "array", "items": "ChecklistItem"},
+        "failed_sections": {"type": "array", "items": "FailedSection"},
     }))
     spec.tag({"name": "checklist", "description": "The co-management checklist, assessed"})
     spec.path(path="/checklist.json", operations={"get": {
