@@ -185,8 +185,14 @@ def test_a_store_that_cannot_be_reached_stops_the_run_with_one_error():
         validate(Gone(defects_store(), {}))
 
 
-def test_the_shape_timeout_must_be_a_positive_number_of_seconds(runner):
-    result = runner.invoke(args=["validate", str(DEFECTS), "--shape-timeout", "0"])
+def test_the_shape_timeout_is_a_number_of_seconds_and_0_means_no_limit(runner, monkeypatch):
+    refused = runner.invoke(args=["validate", str(DEFECTS), "--shape-timeout", "-1"])
+    assert refused.exit_code == 2
+    assert "--shape-timeout" in refused.output
 
-    assert result.exit_code == 2
-    assert "--shape-timeout" in result.output
+    store = ShapeBreakingStore(defects_store(), {})
+    monkeypatch.setattr("comgraph.cli.checks.open_or_fail", lambda url: store)
+    unlimited = runner.invoke(args=["validate", "--store", "sparql+http://127.0.0.1:9/query",
+                                    "--shape-timeout", "0"])
+    assert unlimited.exit_code == 1  # demo-defects' findings, every shape checked
+    assert set(store.timeouts) == {None}

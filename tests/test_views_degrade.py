@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from comgraph.app import create_app
@@ -243,3 +244,26 @@ def test_a_checklist_item_whose_shape_could_not_be_evaluated_is_unknown_never_pa
     report = client.get("/validation.json").json
     assert [(f["shape"], f["kind"]) for f in report["failedShapes"]] == [(shape, "timeout")]
     assert report["complete"] is False
+
+
+def test_comgraph_lookahead_writes_what_it_could_compute_and_exits_2(runner, monkeypatch):
+    from contextlib import contextmanager
+
+    store = open_store("oxigraph:")
+    store.load(DEFECTS)
+
+    @contextmanager
+    def refusing(*args):
+        yield RefusingStore(store, {"lookahead-risks": QueryError(REFUSED)})
+
+    monkeypatch.setattr("comgraph.cli.lookahead.open_with_data", refusing)
+
+    result = runner.invoke(args=["lookahead", "--store", "sparql+http://127.0.0.1:9/query",
+                                 "--format", "json"])
+
+    assert result.exit_code == 2
+    assert result.stderr == f"comgraph: could not compute risks: {REFUSED}\n"
+    look = json.loads(result.stdout)
+    assert look["failed"] == {"risks": REFUSED}
+    kinds = {i["kind"] for i in look["items"]}
+    assert "risk" not in kinds and {"obligation-due", "review-due", "audit-due", "target-missed"} <= kinds

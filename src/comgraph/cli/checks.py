@@ -41,10 +41,10 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
               help="The date that date checks use (default: the data's cg:asOfDate, else today).")
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
               help="sparql: shapes compiled to SPARQL, run by the store; pyshacl: the reference engine.")
-@click.option("--shape-timeout", type=click.FloatRange(min=0, min_open=True), default=300.0,
-              show_default=True, metavar="SECONDS",
+@click.option("--shape-timeout", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              metavar="SECONDS",
               help="Time limit for each shape's query; a shape that reaches it is named in the report "
-                   "and abandoned, the others still run (exit 2).")
+                   "and abandoned, the others still run (exit 2). 0: no limit.")
 @click.pass_context
 def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, shapes_dir: str | None,
                      formats: tuple[str, ...], fail_on: str, waivers: str | None, baseline: str | None,
@@ -75,7 +75,7 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
         target = list(data) if data else open_or_fail(store_url)
         try:
             report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine,
-                              shape_timeout=shape_timeout)
+                              shape_timeout=shape_timeout or None)
         finally:
             if isinstance(target, Store):
                 target.close()
