@@ -51,8 +51,9 @@ class Sections:
         try:
             return compute()
         except StoreError as exc:
-            self.fail(section, heading, _reason(exc), timed_out=isinstance(exc, QueryTimeout))
-            current_app.logger.warning("section %s could not be computed: %s", section, exc)
+            reason = _reason(exc)
+            self.fail(section, heading, reason, timed_out=isinstance(exc, QueryTimeout))
+            current_app.logger.warning("section %s could not be computed: %s", section, reason)
             return fallback
 
     def fail(self, section: str, heading: str, reason: str, *, timed_out: bool = False) -> None:
@@ -76,5 +77,6 @@ class Sections:
 
 
 def _reason(error: StoreError) -> str:
-    text = " ".join(str(error).split())  # engines quote the query back over many lines
-    return text if len(text) <= 400 else text[:399] + "…"
+    """One line, the engine's own words first; engines quote the whole query back after them."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= 300 else text[:299] + "…" if len(text) <= 400 else text[:399] + "…"

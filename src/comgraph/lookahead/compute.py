@@ -139,7 +139,8 @@ def compute(store: Store, as_of: dt.date | None = None, months: int = 6,
         try:
             items += step()
         except StoreError as exc:
-            failed[kind] = " ".join(str(exc).split())
+            reason = " ".join(str(exc).split())  # engines quote the whole query back, over lines
+            failed[kind] = reason if len(reason) <= 300 else reason[:299] + "…"
     items.sort(key=Item.sort_key)
     return LookAhead(as_of, months, until, items, judgements.error, failed)
 
