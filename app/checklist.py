@@ -92,11 +92,6 @@ class Assessment:
         """Every open finding that belongs to a checklist item, in the report's order."""
         return [f for i in self.items for f in i.findings]
 
-    def unknown(self) -> list[Item]:
-        """The items that cannot be judged: validation did not run, or one of their shapes could
-        not be evaluated."""
-        return list(self.items) if self.error else [i for i in self.items if i.unknown]
-
     def by_process(self) -> list[dict]:
         summary = []
         for process in PROCESSES:
