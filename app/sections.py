@@ -10,6 +10,9 @@ One truth still holds: a section that could not be computed never reads as "all 
 numbers are ``None`` (JSON ``null``), never 0 or an empty list, and a judgement that depends on
 it (a health card, a checklist item) says it is unknown.
 
+A store that cannot be reached at all (``StoreUnavailable``, other than an answer that broke off)
+is not one section's trouble: it is raised, and the error table answers the page with a 503.
+
 The twins carry the same (:func:`comgraph.app.twins.twin_response`): the JSON has a
 ``failed_sections`` list (``section``, ``heading``, ``reason``, ``timed_out``; empty when every
 section was computed); the CSV, which holds only rows, is a 503 naming the section when a section
@@ -25,7 +28,7 @@ from typing import TypeVar
 
 from flask import current_app
 
-from comgraph.store import QueryTimeout, StoreError
+from comgraph.store import EngineAnswerBroken, QueryTimeout, StoreError, StoreUnavailable
 
 T = TypeVar("T")
 
@@ -50,11 +53,18 @@ class Sections:
         """``compute()``, or ``fallback`` (None unless given) when a store error stops it."""
         try:
             return compute()
+        except EngineAnswerBroken as exc:
+            return self._failed(section, heading, exc, fallback)
+        except StoreUnavailable:
+            raise  # the store is gone, not this section's query: the page is a 503 (errors.py)
         except StoreError as exc:
-            reason = _reason(exc)
-            self.fail(section, heading, reason, timed_out=isinstance(exc, QueryTimeout))
-            current_app.logger.warning("section %s could not be computed: %s", section, reason)
-            return fallback
+            return self._failed(section, heading, exc, fallback)
+
+    def _failed(self, section: str, heading: str, exc: StoreError, fallback: T) -> T:
+        reason = _reason(exc)
+        self.fail(section, heading, reason, timed_out=isinstance(exc, QueryTimeout))
+        current_app.logger.warning("section %s could not be computed: %s", section, reason)
+        return fallback
 
     def fail(self, section: str, heading: str, reason: str, *, timed_out: bool = False) -> None:
         """Record a section that could not be computed for a reason found another way (the

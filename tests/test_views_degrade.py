@@ -267,3 +267,16 @@ def test_comgraph_lookahead_writes_what_it_could_compute_and_exits_2(runner, mon
     assert look["failed"] == {"risks": REFUSED}
     kinds = {i["kind"] for i in look["items"]}
     assert "risk" not in kinds and {"obligation-due", "review-due", "audit-due", "target-missed"} <= kinds
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_for_the_whole_page_not_a_page_of_failed_sections():
+    from comgraph.store import StoreUnavailable
+
+    gone = StoreUnavailable("cannot reach http://127.0.0.1:9/query: connection refused")
+    app = app_over(DEFECTS, {"stakeholders-and-roles": gone})
+    app.config["TESTING"] = False  # errors become answers, as served
+
+    response = app.test_client().get("/stakeholders?as_of=2026-06-30")
+
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "cannot reach http://127.0.0.1:9/query: connection refused\n"
