@@ -23,7 +23,7 @@ from comgraph.lookahead.recurrence import Recurrence, next_period
 from comgraph.lookahead.trend import project
 from comgraph.namespaces import PREFIXES, PROCESS
 from comgraph.queries import Catalogue
-from comgraph.store import Store, StoreError
+from comgraph.store import EngineAnswerBroken, Store, StoreError, StoreUnavailable
 
 CHECKLIST = PREFIXES.get("cgchk", "https://w3id.org/comgraph/vocab/checklist/")
 FORECAST_CURRENT = CHECKLIST + "forecast-current"
@@ -138,11 +138,19 @@ def compute(store: Store, as_of: dt.date | None = None, months: int = 6,
     for kind, step in kinds:
         try:
             items += step()
+        except EngineAnswerBroken as exc:
+            failed[kind] = _one_line(exc)
+        except StoreUnavailable:
+            raise  # the store is gone, not this kind's query
         except StoreError as exc:
-            reason = " ".join(str(exc).split())  # engines quote the whole query back, over lines
-            failed[kind] = reason if len(reason) <= 300 else reason[:299] + "…"
+            failed[kind] = _one_line(exc)
     items.sort(key=Item.sort_key)
     return LookAhead(as_of, months, until, items, judgements.error, failed)
+
+
+def _one_line(error: StoreError) -> str:
+    reason = " ".join(str(error).split())  # engines quote the whole query back, over lines
+    return reason if len(reason) <= 300 else reason[:299] + "…"
 
 
 # -- reading the named queries ---------------------------------------------------------------
