@@ -41,14 +41,20 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
               help="The date that date checks use (default: the data's cg:asOfDate, else today).")
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
               help="sparql: shapes compiled to SPARQL, run by the store; pyshacl: the reference engine.")
+@click.option("--shape-timeout", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              metavar="SECONDS",
+              help="Time limit for each shape's query; a shape that reaches it is named in the report "
+                   "and abandoned, the others still run (exit 2). 0: no limit.")
 @click.pass_context
 def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, shapes_dir: str | None,
                      formats: tuple[str, ...], fail_on: str, waivers: str | None, baseline: str | None,
-                     inference: str, as_of: str | None, engine: str) -> None:
+                     inference: str, as_of: str | None, engine: str, shape_timeout: float) -> None:
     """Validate DATA files or folders (or the store at --store) against the SHACL shapes.
 
     Exit codes: 0 conforms at the --fail-on level, 1 findings, 2 usage, parse or runtime error,
-    3 a SHACL feature comgraph cannot check.
+    or a shape that could not be checked (its query refused or timed out; the report is still
+    written, naming it, with every other shape's findings), 3 a SHACL feature comgraph cannot
+    check.
     """
     from comgraph.validate import Severity, UnsupportedFeature, ValidationError, validate
     from comgraph.validate.baseline import BaselineError, apply_baseline, load_baseline
@@ -68,7 +74,8 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
         known = load_baseline(baseline) if baseline else None
         target = list(data) if data else open_or_fail(store_url)
         try:
-            report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine)
+            report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine,
+                              shape_timeout=shape_timeout or None)
         finally:
             if isinstance(target, Store):
                 target.close()
@@ -94,6 +101,10 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
             if summary_file:
                 with open(summary_file, "a", encoding="utf-8") as sink:
                     sink.write(summary(report, level))
+    if report.failed_shapes:
+        for failure in report.failed_shapes:
+            click.echo(f"comgraph: shape not checked: {failure.title}: {failure.reason}", err=True)
+        sys.exit(2)
     sys.exit(0 if report.conforms(level) else 1)
 
 

@@ -40,6 +40,10 @@ def lookahead_command(months: int, as_of: str | None, out_format: str, output: s
         except StoreError as exc:
             raise Fail(str(exc)) from None
     _write(render(look, out_format).encode(), output)
+    if look.failed:  # written with what could be computed; exit 2 says it is not all there
+        for kind, reason in look.failed.items():
+            click.echo(f"comgraph: could not compute {kind}: {reason}", err=True)
+        sys.exit(2)
 
 
 @click.command("calendar")
