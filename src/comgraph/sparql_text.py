@@ -239,6 +239,96 @@ def substitute_variables(sparql: str, values: dict[str, str]) -> str:
     return "".join(parts) + sparql[last:]
 
 
+
+class BindingConflict(ValueError):
+    """A bound parameter stands where a constant cannot: the query assigns it (``AS ?x``,
+    ``VALUES ?x``). ``parameter`` is its name."""
+
+    def __init__(self, parameter: str, reason: str):
+        self.parameter = parameter
+        super().__init__(f"parameter {parameter!r}: {reason}")
+
+
+#: Words that end a GROUP BY or ORDER BY clause (or start the next one).
+_SOLUTION_MODIFIERS = {"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"}
+
+
+def bind_variables(sparql: str, values: dict[str, str]) -> str:
+    """``sparql`` with each variable named in ``values`` replaced by its text (a serialised RDF
+    term) everywhere it occurs, subqueries included: a bound parameter is a constant of the
+    whole query, as in a prepared statement, so every engine sees it inside ``OPTIONAL``,
+    ``FILTER``, ``EXISTS`` and subqueries alike (a ``VALUES`` block joined at the top is not
+    seen by a filter inside ``OPTIONAL`` on some engines).
+
+    Where a term cannot stand, the place is rewritten so the query keeps its meaning: a
+    variable in a SELECT projection becomes ``(TERM AS ?x)`` (the column stays), ``BOUND(?x)``
+    becomes ``true``, and a variable in GROUP BY or ORDER BY becomes ``(TERM)``. A query that
+    assigns the variable (``(... AS ?x)``, ``BIND (... AS ?x)``, ``VALUES ?x``) cannot be bound
+    this way: :class:`BindingConflict` names it. Variables inside strings, IRIs and comments
+    are never touched; ``$x`` is ``?x``.
+    """
+    if not values:
+        return sparql
+    tokens = [m for m in TOKEN.finditer(sparql) if m.lastgroup != "comment"]
+    parts: list[str] = []
+    last = 0
+    clause = ""  # "projection", "modifier" (GROUP BY / ORDER BY) or "values" (a VALUES header)
+    parens = 0  # parentheses open within the clause
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        kind, text = token.lastgroup, token.group()
+        previous = tokens[i - 1].group().upper() if i else ""
+        if kind == "word" and not sparql.startswith(":", token.end()):
+            word = text.upper()
+            if word == "SELECT":
+                clause, parens = "projection", 0
+            elif word == "BY" and previous in ("GROUP", "ORDER"):
+                clause, parens = "modifier", 0
+            elif word == "VALUES":
+                clause, parens = "values", 0
+            elif word in ("WHERE", "FROM") and clause == "projection" and parens == 0:
+                clause = ""
+            elif word in _SOLUTION_MODIFIERS and clause == "modifier":
+                clause = ""
+            elif word == "BOUND" and _is_bound_call(tokens, i, values):
+                parts += [sparql[last:token.start()], "true"]
+                last = tokens[i + 3].end()
+                i += 4
+                continue
+        elif kind in ("open", "close"):
+            clause = ""
+        elif text == "(":
+            parens += 1
+        elif text == ")":
+            parens -= 1
+        elif kind == "var" and text[1:] in values:
+            name, term = text[1:], values[text[1:]]
+            if previous == "AS":
+                raise BindingConflict(name, f"the query assigns {text} (AS {text}), so it cannot "
+                                            "be bound to a value")
+            if clause == "values":
+                raise BindingConflict(name, f"the query gives {text} its own VALUES, so it cannot "
+                                            "be bound to a value")
+            if clause == "projection" and parens == 0:
+                term = f"({term} AS {text})"
+            elif clause == "modifier" and parens == 0:
+                term = f"({term})"
+            parts += [sparql[last:token.start()], term]
+            last = token.end()
+        i += 1
+    return "".join(parts) + sparql[last:]
+
+
+def _is_bound_call(tokens: list[re.Match[str]], i: int, values: dict[str, str]) -> bool:
+    """Whether tokens ``i``.. read ``BOUND ( ?x )`` for a variable being bound."""
+    if i + 3 >= len(tokens):
+        return False
+    open_, var, close = tokens[i + 1], tokens[i + 2], tokens[i + 3]
+    return (open_.group() == "(" and var.lastgroup == "var" and var.group()[1:] in values
+            and close.group() == ")")
+
+
 #: A SELECT of one triple pattern (prologue, projection, one pattern, optional LIMIT).
 _IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
 _PNAME = r"(?:[A-Za-z][\w-]*)?:(?:[\w-]+(?:\.[\w-]+)*)?"
