@@ -362,7 +362,8 @@ def normalise(result: QueryResult, group_concats: Mapping[str, str], booleans: I
                 cell["value"] = separator.join(sorted(cell["value"].split(separator)))
         for column in booleans:
             cell = row.get(column)
-            if (cell and cell.get("type") == "literal" and cell.get("datatype") == _XSD_INTEGER
+            # Virtuoso answers a computed boolean as 1 or 0 typed xsd:integer (or xsd:boolean).
+            if (cell and cell.get("type") == "literal" and cell.get("datatype") in (_XSD_INTEGER, _XSD_BOOLEAN)
                     and cell.get("value") in ("0", "1")):
                 row[column] = {"type": "literal", "datatype": _XSD_BOOLEAN,
                                "value": "true" if cell["value"] == "1" else "false"}
