@@ -266,7 +266,10 @@ def lint(sparql: str, source: str = "<query>", *, line: int = 1, column: int = 1
             continue
         following = tokens[i + 1].group() if i + 1 < len(tokens) else ""
         if iri.startswith(XSD) and iri[len(XSD):] in _DURATIONS:
-            problems.append((token.start(), RULES["duration"].format(local=iri[len(XSD):])))
+            # At the literal ("P6M"^^xsd:duration) when the datatype is a literal's.
+            typed = i >= 3 and tokens[i - 1].group() == tokens[i - 2].group() == "^"
+            start = tokens[i - 3].start() if typed and tokens[i - 3].lastgroup == "string" else token.start()
+            problems.append((start, RULES["duration"].format(local=iri[len(XSD):])))
         elif following == "(" and not iri.startswith(XSD) and not iri.startswith(FN):
             problems.append((token.start(), RULES["function"].format(name=token.group())))
     try:

@@ -363,8 +363,8 @@ def normalise(result: QueryResult, group_concats: Mapping[str, str], booleans: I
         for column in booleans:
             cell = row.get(column)
             # Virtuoso answers a computed boolean as 1 or 0 typed xsd:integer (or xsd:boolean).
-            if (cell and cell.get("type") == "literal" and cell.get("datatype") in (_XSD_INTEGER, _XSD_BOOLEAN)
-                    and cell.get("value") in ("0", "1")):
+            if (cell and cell.get("type") == "literal" and cell.get("value") in ("0", "1")
+                    and cell.get("datatype") in (_XSD_INTEGER, _XSD_BOOLEAN)):
                 row[column] = {"type": "literal", "datatype": _XSD_BOOLEAN,
                                "value": "true" if cell["value"] == "1" else "false"}
     return ox.parse_query_results(json.dumps(data).encode(), format=ox.QueryResultsFormat.JSON)
