@@ -48,6 +48,32 @@ def test_a_projected_parameter_stays_a_column_and_bound_reads_true() -> None:
         'FILTER (true && !BOUND( ?n )) } GROUP BY ("a") ?n ORDER BY DESC("a") ("a") LIMIT 5')
 
 
+def test_a_subquery_projecting_a_parameter_drops_it_unless_it_is_all_it_projects() -> None:
+    text = ("SELECT ?x ?n WHERE { { SELECT ?x (COUNT(*) AS ?n) WHERE { ?x <urn:p> ?o } GROUP BY ?x } "
+            "{ SELECT ?x WHERE { ?x <urn:q> ?r } } }")
+    bound = bind_terms(text, {"x": ox.NamedNode(EX + "a")})
+    a = f"<{EX}a>"
+    assert bound == (f"SELECT ({a} AS ?x) ?n WHERE {{ {{ SELECT  (COUNT(*) AS ?n) WHERE {{ {a} <urn:p> ?o }} "
+                     f"GROUP BY ({a}) }} {{ SELECT ({a} AS ?_bound_x) WHERE {{ {a} <urn:q> ?r }} }} }}")
+    store = open_store("oxigraph:")
+    store.load([Source("d.ttl", data=f"<{EX}a> <urn:p> 1 , 2 . <{EX}a> <urn:q> 3 .".encode())])
+    assert [(r["x"].value, r["n"].value) for r in store.select(bound)] == [(EX + "a", "2")]
+
+
+def test_a_parameter_read_inside_a_subquery_is_bound_there_too() -> None:
+    store = open_store("oxigraph:")
+    store.load(sorted(DEMO_DIR.glob("*.ttl")))
+    query = Catalogue().get("performance-against-target")
+    everyone = [r for r in query.run(store)]
+    atlas = [r for r in query.run(store, {"stakeholder": "https://example.org/retail-it/atlas-it"})]
+    assert atlas and len(atlas) < len(everyone)
+    assert [tuple(r) for r in atlas] == [tuple(r) for r in everyone
+                                         if r["stakeholder"].value == "https://example.org/retail-it/atlas-it"]
+    earlier = [r for r in query.run(store, {"as_of": "2025-07-01"})]
+    assert all(r["measurementDate"] is None or r["measurementDate"].value <= "2025-07-01" for r in earlier)
+    assert {r["status"].value for r in earlier} == {"not measured"}
+
+
 def test_the_bound_query_runs_and_answers_as_a_join_would(tmp_path: Path) -> None:
     store = open_store("oxigraph:")
     store.load([Source("d.ttl", data=f"""

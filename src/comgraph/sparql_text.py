@@ -261,8 +261,10 @@ def bind_variables(sparql: str, values: dict[str, str]) -> str:
     seen by a filter inside ``OPTIONAL`` on some engines).
 
     Where a term cannot stand, the place is rewritten so the query keeps its meaning: a
-    variable in a SELECT projection becomes ``(TERM AS ?x)`` (the column stays), ``BOUND(?x)``
-    becomes ``true``, and a variable in GROUP BY or ORDER BY becomes ``(TERM)``. A query that
+    variable in the query's own projection becomes ``(TERM AS ?x)`` (the column stays); in a
+    subquery's projection it is dropped (every use outside is the constant too), or becomes
+    ``(TERM AS ?_bound_x)`` when it is all the subquery projects; ``BOUND(?x)`` becomes ``true``,
+    and a variable in GROUP BY or ORDER BY becomes ``(TERM)``. A query that
     assigns the variable (``(... AS ?x)``, ``BIND (... AS ?x)``, ``VALUES ?x``) cannot be bound
     this way: :class:`BindingConflict` names it. Variables inside strings, IRIs and comments
     are never touched; ``$x`` is ``?x``.
@@ -274,6 +276,8 @@ def bind_variables(sparql: str, values: dict[str, str]) -> str:
     last = 0
     clause = ""  # "projection", "modifier" (GROUP BY / ORDER BY) or "values" (a VALUES header)
     parens = 0  # parentheses open within the clause
+    depth = 0  # braces open
+    drop = False  # whether bound variables leave this (a subquery's) projection
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -283,6 +287,7 @@ def bind_variables(sparql: str, values: dict[str, str]) -> str:
             word = text.upper()
             if word == "SELECT":
                 clause, parens = "projection", 0
+                drop = depth > 0 and _projects_more_than(tokens, i, values)
             elif word == "BY" and previous in ("GROUP", "ORDER"):
                 clause, parens = "modifier", 0
             elif word == "VALUES":
@@ -298,6 +303,7 @@ def bind_variables(sparql: str, values: dict[str, str]) -> str:
                 continue
         elif kind in ("open", "close"):
             clause = ""
+            depth += 1 if kind == "open" else -1
         elif text == "(":
             parens += 1
         elif text == ")":
@@ -311,13 +317,33 @@ def bind_variables(sparql: str, values: dict[str, str]) -> str:
                 raise BindingConflict(name, f"the query gives {text} its own VALUES, so it cannot "
                                             "be bound to a value")
             if clause == "projection" and parens == 0:
-                term = f"({term} AS {text})"
+                if depth == 0:
+                    term = f"({term} AS {text})"
+                else:
+                    # A subquery's column would clash with the outer query's (TERM AS ?x); one
+                    # that projects nothing else keeps a column of another name, so it still
+                    # returns as many rows.
+                    term = "" if drop else f"({term} AS ?_bound_{name})"
             elif clause == "modifier" and parens == 0:
                 term = f"({term})"
             parts += [sparql[last:token.start()], term]
             last = token.end()
         i += 1
     return "".join(parts) + sparql[last:]
+
+
+def _projects_more_than(tokens: list[re.Match[str]], select: int, values: dict[str, str]) -> bool:
+    """Whether the projection after token ``select`` has an item besides the bound variables."""
+    parens = 0
+    for token in tokens[select + 1:]:
+        text = token.group()
+        ends = token.lastgroup == "word" and text.upper() in ("WHERE", "FROM") and parens == 0
+        if token.lastgroup in ("open", "close") or ends:
+            return False
+        if parens == 0 and (text in ("(", "*") or (token.lastgroup == "var" and text[1:] not in values)):
+            return True
+        parens += (text == "(") - (text == ")")
+    return False
 
 
 def _is_bound_call(tokens: list[re.Match[str]], i: int, values: dict[str, str]) -> bool:
