@@ -1,9 +1,10 @@
 """Looking inside SPARQL text without a parser: one lexer, its helpers, and one memo.
 
 Several places need a quick look at a query's text before (or instead of) a real parse: which
-form it is (to choose the answer's formats), where its WHERE group opens (to bind parameters
-with a VALUES block), where an update's top-level WHERE clauses are (to write in the
-Protocol's USING clauses), its short hash for the access log. They all read the same tokens:
+form it is (to choose the answer's formats), where its WHERE group opens (where the compiled
+shapes put their focus), where a variable stands and in which clause (to bind parameters by
+writing their terms in, :func:`bind_variables`), where an update's top-level WHERE clauses are
+(to write in the Protocol's USING clauses), its short hash for the access log. They all read the same tokens:
 :data:`TOKEN` skips comments, strings and IRIs, so a brace or a keyword inside them never
 misleads a helper. A decision about safety is never made here: that needs a real parse
 (:mod:`comgraph.sparql_parse`).
