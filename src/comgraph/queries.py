@@ -267,11 +267,13 @@ def horizon_end(bound: Mapping[str, Term]) -> Term | None:
         return None
     from dateutil.relativedelta import relativedelta
 
+    n = int(months.value)
     try:
-        end = dt.date.fromisoformat(as_of.value) + relativedelta(months=int(months.value))
+        end = dt.date.fromisoformat(as_of.value) + relativedelta(months=n)
     except (OverflowError, ValueError):
-        raise ParameterError("months", f"{months.value} months from {as_of.value} is not a date "
-                                       "comgraph can compute") from None
+        # Past the years Python's dates hold (1 to 9999): the horizon is as far as they go,
+        # which gives the same rows for any data.
+        end = dt.date.max if n > 0 else dt.date.min
     return ox.Literal(end.isoformat(), datatype=ox.NamedNode(XSD + "date"))
 
 
