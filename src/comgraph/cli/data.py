@@ -82,7 +82,7 @@ def query(sparql: str | None, data: tuple[str, ...], demo: bool, out_format: str
     with open_with_data(store_url, data, demo) as store:
         try:
             if named is not None:
-                result = store.query(text, bindings=named.bind(_param_values(params), store))
+                result = named.run(store, _param_values(params))
             else:
                 result = store.query(text)
             _write_result(result, out_format, output)

@@ -162,7 +162,7 @@ class _Queries:
     def rows(self, name: str, **values: dt.date | str | None) -> list[dict]:
         query = self.catalogue.get(name)
         given = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
-        result = self.store.query(query.sparql, bindings=query.bind(given, self.store))
+        result = query.run(self.store, given)
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in result]
 
