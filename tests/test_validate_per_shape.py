@@ -16,6 +16,7 @@ import rdflib
 
 from comgraph.asof import effective_as_of
 from comgraph.paths import shapes_dir
+from comgraph.portability import render
 from comgraph.sparql_text import split_prologue
 from comgraph.store import QueryError, QueryTimeout, Store, StoreError, StoreUnavailable, open_store
 from comgraph.validate import ValidationError, validate
@@ -44,11 +45,15 @@ class ShapeBreakingStore(Store):
         when, _ = effective_as_of(inner, None)
         shapes = Shapes.load(shapes_dir())
         checks, _ = compile_shapes(shapes.for_date(when))
-        # By the query's body: the order of its PREFIX lines may differ from one compile to the next.
-        self.failing = {split_prologue(c.query)[1]: failing[shapes.shape_id(c.shape)] for c in checks
+        # By the body of the query as the store gets it (its date functions rendered for the
+        # inner store's engine): the order of its PREFIX lines may differ from one compile to the next.
+        def body(query: str) -> str:
+            return split_prologue(render(query, inner.profile.date_dialect))[1]
+
+        self.failing = {body(c.query): failing[shapes.shape_id(c.shape)] for c in checks
                         if shapes.shape_id(c.shape) in failing}
         assert {type(e) for e in self.failing.values()} == {type(e) for e in failing.values()}
-        self.compiled = {split_prologue(c.query)[1] for c in checks}
+        self.compiled = {body(c.query) for c in checks}
 
     def _evaluate(self, sparql, timeout, default_graph, named_graphs, base_iri):
         body = split_prologue(sparql)[1]

@@ -23,6 +23,9 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
     return name, path or None
 
 
+#: Seconds each shape's query may run on a remote store when --shape-timeout is not given.
+DEFAULT_REMOTE_SHAPE_TIMEOUT = 300.0
+
 @click.command("validate")
 @click.argument("data", nargs=-1, type=click.Path())
 @store_option
@@ -41,14 +44,14 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
               help="The date that date checks use (default: the data's cg:asOfDate, else today).")
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
               help="sparql: shapes compiled to SPARQL, run by the store; pyshacl: the reference engine.")
-@click.option("--shape-timeout", type=click.FloatRange(min=0), default=300.0, show_default=True,
-              metavar="SECONDS",
+@click.option("--shape-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
               help="Time limit for each shape's query; a shape that reaches it is named in the report "
-                   "and abandoned, the others still run (exit 2). 0: no limit.")
+                   "and abandoned, the others still run (exit 2). 0: no limit. Default: 300 on a "
+                   "remote store, none on the embedded one.")
 @click.pass_context
 def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, shapes_dir: str | None,
                      formats: tuple[str, ...], fail_on: str, waivers: str | None, baseline: str | None,
-                     inference: str, as_of: str | None, engine: str, shape_timeout: float) -> None:
+                     inference: str, as_of: str | None, engine: str, shape_timeout: float | None) -> None:
     """Validate DATA files or folders (or the store at --store) against the SHACL shapes.
 
     Exit codes: 0 conforms at the --fail-on level, 1 findings, 2 usage, parse or runtime error,
@@ -73,6 +76,12 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
         waiver_list = load_waivers(waivers) if waivers else []
         known = load_baseline(baseline) if baseline else None
         target = list(data) if data else open_or_fail(store_url)
+        if shape_timeout is None:
+            # A remote engine gets a limit per shape by default. In this process a limit means a
+            # forked child per query, whose scans copy the store's pages (a second copy of a 1M
+            # store per child): only when asked for.
+            remote = isinstance(target, Store) and not target.holds_data_in_process
+            shape_timeout = DEFAULT_REMOTE_SHAPE_TIMEOUT if remote else 0
         try:
             report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine,
                               shape_timeout=shape_timeout or None)
