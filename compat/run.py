@@ -253,8 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "installed here; a named one that is missing is an error)")
     parser.add_argument("--checks", default=",".join(CHECKS),
                         help=f"comma-separated, from {', '.join(CHECKS)} (default: all)")
-    parser.add_argument("--results", default=str(RESULTS), help="where to write the Markdown results "
-                        "('-' for nowhere)")
+    parser.add_argument("--results", default=None, metavar="PATH",
+                        help="where to write the results in Markdown (default: compat/results.md after a "
+                             "full run, nowhere after a partial one; '-' for nowhere)")
     parser.add_argument("--quick", action="store_true",
                         help="2 stakeholder pages and 4 resource pages instead of all and 12")
     parser.add_argument("--install", action="store_true",
@@ -282,7 +283,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failures:
         print("\nFailures:")
         print("\n".join(failures))
-    if args.results != "-":
-        Path(args.results).write_text(results_markdown(runs, selected), encoding="utf-8")
-        progress(f"wrote {args.results}")
+    full = not args.engines and selected == list(CHECKS) and not args.quick
+    target = args.results or (str(RESULTS) if full else "-")
+    if target != "-":
+        Path(target).write_text(results_markdown(runs, selected), encoding="utf-8")
+        progress(f"wrote {target}")
+    elif args.results is None:
+        progress(f"a partial run: {RESULTS.name} left as it was (--results PATH writes this one)")
     return 1 if any(r.failures for r in runs) else 0
