@@ -164,10 +164,16 @@ def run(names: Sequence[str], selected: Sequence[str], *, required: bool, quick:
                 progress(f"{name}: skipped: {why_not}")
                 continue
             started = time.monotonic()
-            with engines.start(name) as engine:
-                progress(f"{name}: {engine.version} on {engine.store_url}")
-                outcomes = run_engine(engine, reference, pages, embedded_base, selected, Path(tmp), progress)
-            runs.append(EngineRun(name, engine.version, outcomes, seconds=time.monotonic() - started))
+            try:
+                with engines.start(name) as engine:
+                    progress(f"{name}: {engine.version} on {engine.store_url}")
+                    outcomes = run_engine(engine, reference, pages, embedded_base, selected, Path(tmp),
+                                          progress)
+                runs.append(EngineRun(name, engine.version, outcomes, seconds=time.monotonic() - started))
+            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # it did not start
+                reason = checks._one_line(f"the engine did not start: {exc}")
+                runs.append(EngineRun(name, "?", [Outcome(c, "(all)", False, reason) for c in selected],
+                                      seconds=time.monotonic() - started))
             progress(f"{name}: done in {runs[-1].seconds:.0f} s, {len(runs[-1].failures)} failed")
     return runs
 
@@ -275,7 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         runs = run(names, selected, required=bool(args.engines), quick=args.quick,
                    progress=progress)
-    except EngineMissing as exc:
+    except (EngineMissing, checks.ServeFailed) as exc:  # nothing to compare with
         print(f"compat: {exc}", file=sys.stderr)
         return 2
     print(matrix(runs, selected))
