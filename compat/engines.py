@@ -80,7 +80,10 @@ def start(name: str) -> Iterator[Engine]:
                 VirtuosoServer(Path(folder)) as server:
             system = _graphs(server.query_url)
             yield Engine("virtuoso", server.version(), server.store_url,
-                         env={"COMGRAPH_GRAPH_STORE_URL": server.graph_store_url},
+                         # The dba credentials are ignored by the anonymous endpoints; they are
+                         # there for a store that moves to /sparql-auth (HTTP Digest).
+                         env={"COMGRAPH_GRAPH_STORE_URL": server.graph_store_url,
+                              "COMGRAPH_STORE_USER": "dba", "COMGRAPH_STORE_PASSWORD": "dba"},
                          data_graph=DATA_GRAPH, clear=lambda: _drop_graphs_but(server, system))
         return
     raise ValueError(available(name))
