@@ -16,6 +16,7 @@ only differences a reader would see count.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -214,5 +215,13 @@ def _is_object(value: Any) -> bool:
 
 
 def _brief(value: Any) -> str:
-    text = repr(value)
+    """A normalised JSON value as a person reads it: 5, "text", true, [3 items], {2 keys}."""
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "number":
+        text = str(value[1])
+    elif isinstance(value, tuple) and value[:1] == ("list",):
+        text = f"[{len(value[1])} items]"
+    elif _is_object(value):
+        text = "{" + ", ".join(k for k, _ in value[:4]) + (", …" if len(value) > 4 else "") + "}"
+    else:
+        text = json.dumps(value) if isinstance(value, (str, bool)) or value is None else repr(value)
     return text if len(text) < 120 else text[:117] + "..."
