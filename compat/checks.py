@@ -147,7 +147,7 @@ def check_views(engine: Engine, reference: Store) -> Iterator[Outcome]:
                     got_vars, got = view_rows(query, remote, values)
                 except StoreError as exc:
                     # Virtuoso echoes the whole query after its reason.
-                    said = str(exc).split(" SPARQL query:")[0]
+                    said = re.split(r"\s+SPARQL query:", str(exc))[0]
                     reasons.append(f"{label}: {type(exc).__name__}: {_one_line(said)}")
                     continue
                 if got_vars != want_vars:
