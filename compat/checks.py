@@ -80,13 +80,15 @@ def comgraph(*args: str, engine: Engine | None = None, timeout: float = COMMAND_
 
 
 def last_line(text: str) -> str:
-    """What a failed command said, in one line: its ``comgraph: …`` error, else the last line
-    (a traceback's last line says what escaped)."""
+    """What a failed command said, in one line: its ``comgraph: …`` error (with any HTML an
+    engine put in it reduced to its text), else the last line (a traceback's last line says
+    what escaped)."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         return "(nothing on stderr)"
-    said = next((line for line in lines if line.startswith("comgraph:")), lines[-1])
-    return _one_line(said, 240)
+    start = next((i for i, line in enumerate(lines) if line.startswith("comgraph:")), None)
+    said = lines[-1] if start is None else " ".join(lines[start:])
+    return _one_line(re.sub(r"<!DOCTYPE[^>]*>|<[^>]+>", " ", said), 300)
 
 
 def embedded(paths: Sequence[Path]) -> Store:
