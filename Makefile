@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Everyday: `make test-fast` (under a minute); before pushing: `make test` (everything).
-.PHONY: install serve test test-fast lint bench clean browser yasgui vendor-js bench-serve
+.PHONY: install serve test test-fast lint bench clean browser yasgui vendor-js bench-serve compat
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -97,6 +97,18 @@ vendor-js:
 	cp build/vendor-js/node_modules/elkjs/LICENSE.md app/static/vendor/cytoscape/LICENSE.elkjs
 	for p in vega vega-lite vega-embed vega-interpreter; do \
 	  cp build/vendor-js/node_modules/$$p/LICENSE app/static/vendor/vega/LICENSE.$$p; done
+
+# The compatibility suite (compat/README.md): every view, validation in place, dumps, the pages
+# and the W3C Protocol and Graph Store suites through `comgraph serve`, on each engine it finds
+# (the Oxigraph server always; Virtuoso when installed, installed here when root with apt), each
+# compared with the embedded store. Prints the matrix, writes compat/results.md, exits 1 when any
+# check fails. `make compat ENGINES=virtuoso CHECKS=views,validation` reruns a part; QUICK=1
+# compares 2 stakeholder and 4 resource pages instead of all of them and 12.
+ENGINES ?=
+CHECKS ?=
+compat: install
+	$(BIN)/python -m compat --install $(if $(ENGINES),--engines $(ENGINES)) \
+	  $(if $(CHECKS),--checks $(CHECKS)) $(if $(QUICK),--quick)
 
 bench-serve: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \
