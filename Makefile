@@ -38,7 +38,7 @@ browser:
 # module's fixtures, servers and ports stay in one process, as they do in a serial run.
 XDIST ?= -n auto --dist loadfile
 test: install browser
-	$(BIN)/ruff check src app tests benchmarks scripts
+	$(BIN)/ruff check src app tests benchmarks scripts compat
 	$(BIN)/python -m pytest $(XDIST)
 
 # The kinds of test that take seconds each are left out (markers: pyproject.toml, tests/conftest.py).
@@ -46,7 +46,7 @@ test-fast: install
 	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not serve and not browser and not reasoner"
 
 lint: install
-	$(BIN)/ruff check src app tests benchmarks scripts
+	$(BIN)/ruff check src app tests benchmarks scripts compat
 
 # Every benchmark row in one run (benchmarks/bench.py; benchmarks/README.md says what each row
 # is): one Markdown table, benchmarks/results/latest.md and latest.json. The full run (1M and 3M
