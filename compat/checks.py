@@ -130,7 +130,7 @@ def sample_values(query: NamedQuery, reference: Store) -> list[dict[str, str]]:
 
 
 def view_rows(query: NamedQuery, store: Store, values: dict[str, str]):
-    result = store.query(query.sparql, bindings=query.bind(values, store))
+    result = query.execute(store, query.bind(values, store))  # what `comgraph query NAME` runs
     variables = [v.value for v in result.variables]
     return variables, solutions_key(variables, result, group_concat_columns(query.sparql))
 

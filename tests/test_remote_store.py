@@ -17,7 +17,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from comgraph.store import QueryError, Source, StoreError, open_store
+from comgraph.store import Source, StoreError, open_store
+from comgraph.store.engines import DEFAULT_GRAPH_STAND_IN
 from comgraph.store.remote import ACCEPT_RDF, ACCEPT_RESULTS, RemoteStore
 from tests.oxigraph_server import OxigraphServer
 from tests.readiness import serving_handler
@@ -292,28 +293,39 @@ def test_drop_all_on_virtuoso_drops_the_users_graphs_not_nothing(on_virtuoso: Re
 
 
 @needs_virtuoso
-def test_the_default_graph_on_virtuoso_is_refused_clearly(on_virtuoso: RemoteStore) -> None:
-    with pytest.raises(QueryError, match="OpenLink Virtuoso has no plain default graph"):
-        on_virtuoso.update("DROP DEFAULT")
-    with pytest.raises(QueryError, match="DROP ALL does nothing there"):
-        on_virtuoso.update(f"DROP ALL ; INSERT DATA {{ GRAPH <{EX}g3> {{ <{EX}a> <{EX}p> 1 }} }}")
-    with pytest.raises(StoreError, match="its default graph cannot be dumped; dump one named graph"):
-        on_virtuoso.dump(io.BytesIO(), ox.RdfFormat.TURTLE)
-    with pytest.raises(StoreError, match="its default graph cannot be dumped"):
-        on_virtuoso.dump(io.BytesIO(), ox.RdfFormat.N_TRIPLES, graph="default")
-    assert on_virtuoso.graphs() == [ox.NamedNode(f"{EX}g1")]
-
-
-@needs_virtuoso
-def test_a_whole_virtuoso_dump_is_its_named_graphs_and_says_so(
+def test_comgraph_s_default_graph_on_virtuoso_is_a_named_graph_standing_in(
         on_virtuoso: RemoteStore, caplog: pytest.LogCaptureFixture) -> None:
+    default = f"<{EX}carol> <{EX}name> \"Carol\" .\n"
+    on_virtuoso.load([Source("default.nt", data=default.encode())])  # no --graph
+    assert on_virtuoso.graphs() == [ox.NamedNode(f"{EX}g1")]  # the stand-in is not listed
+    assert ox.NamedNode(DEFAULT_GRAPH_STAND_IN) in {
+        r["g"] for r in on_virtuoso.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    out = io.BytesIO()
+    on_virtuoso.dump(out, ox.RdfFormat.N_TRIPLES, graph="default")
+    assert out.getvalue().decode() == default
+
+    # A whole-store dump gives the stand-in's triples back as the default graph: the same
+    # N-Quads as the embedded store holding the same data.
     out, embedded_out = io.BytesIO(), io.BytesIO()
     on_virtuoso.dump(out, ox.RdfFormat.N_QUADS)
     with open_store("oxigraph:") as embedded:
         embedded.load([Source("data.ttl", data=DATA.encode())], graph=f"{EX}g1")
+        embedded.load([Source("default.nt", data=default.encode())])
         embedded.dump(embedded_out, ox.RdfFormat.N_QUADS)
     assert sorted(out.getvalue().splitlines()) == sorted(embedded_out.getvalue().splitlines())
-    assert "has no plain default graph: the dump holds its named graphs only" in caplog.text
+    assert f"the named graph {DEFAULT_GRAPH_STAND_IN}" in caplog.text
+
+    on_virtuoso.update("DROP DEFAULT")
+    out = io.BytesIO()
+    on_virtuoso.dump(out, ox.RdfFormat.N_QUADS)
+    assert b"Carol" not in out.getvalue() and b"Alice" in out.getvalue()
+
+    # DROP ALL among other operations drops each graph, in place, and the rest still happens.
+    on_virtuoso.update(f"DROP ALL ; INSERT DATA {{ GRAPH <{EX}g3> {{ <{EX}a> <{EX}p> 1 }} }}")
+    assert on_virtuoso.graphs() == [ox.NamedNode(f"{EX}g3")]
+    on_virtuoso.update("DROP ALL")
+    assert on_virtuoso.graphs() == [] and on_virtuoso.triple_count() == 0
+    on_virtuoso.update("DROP ALL")  # with nothing left, nothing to do
 
 
 @needs_virtuoso

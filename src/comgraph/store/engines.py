@@ -54,6 +54,13 @@ class Endpoints:
                 store.format(**fill) if store else None)
 
 
+#: On an engine without a plain default graph, the named graph that stands in for comgraph's
+#: default graph: a load without ``--graph``, GSP ``?default``, ``CLEAR``/``DROP DEFAULT`` and
+#: ``ADD … TO DEFAULT`` all use it, and a whole-store dump gives its triples back as the default
+#: graph. Queries see it as they see every graph (the engine's default graph is their union).
+DEFAULT_GRAPH_STAND_IN = "urn:x-comgraph:default-graph"
+
+
 @dataclass(frozen=True)
 class EngineProfile:
     """How one engine differs from plain SPARQL 1.1 as comgraph uses it."""

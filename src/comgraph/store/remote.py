@@ -49,10 +49,13 @@ from comgraph.store.base import (
     as_graph_name,
     load_error_from_parse_failure,
 )
-from comgraph.store.engines import EngineProfile, detect
+from comgraph.store.engines import DEFAULT_GRAPH_STAND_IN, EngineProfile, detect
 from comgraph.store.engines import profile as engine_profile
 
 log = logging.getLogger(__name__)
+
+#: A graph no engine holds: an operation rewritten to change nothing clears it.
+_NOTHING = "urn:x-comgraph:no-graph"
 
 #: Seconds to wait for a connection; reads wait for the query's own timeout (or DEFAULT_TIMEOUT).
 CONNECT_TIMEOUT = 10.0
@@ -317,7 +320,8 @@ class RemoteStore(Store):
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         profile = self.profile
         return sorted((g for g in (r.get("g") for r in rows)
-                       if isinstance(g, ox.NamedNode) and not profile.is_system_graph(g.value)),
+                       if isinstance(g, ox.NamedNode) and not profile.is_system_graph(g.value)
+                       and (profile.plain_default_graph or g.value != DEFAULT_GRAPH_STAND_IN)),
                       key=lambda g: g.value)
 
     def triple_count(self) -> int:
@@ -338,16 +342,17 @@ class RemoteStore(Store):
         profile = self.profile
         if target is None and not format.supports_datasets:
             target = ox.DefaultGraph()
-        if isinstance(target, ox.DefaultGraph) and not profile.plain_default_graph:
-            raise StoreError(self._no_default_graph("its default graph cannot be dumped")
-                             + "; dump one named graph, or the whole store as N-Quads or TriG")
         if target is not None:
             self._write_graph(output, format, target)
             return
-        graphs: list[GraphName] = [ox.DefaultGraph()] if profile.plain_default_graph else []
+        graphs: list[GraphName] = [ox.DefaultGraph()]
+        if not profile.plain_default_graph and not self.ask(
+                f"ASK {{ GRAPH <{DEFAULT_GRAPH_STAND_IN}> {{ ?s ?p ?o }} }}"):
+            graphs = []  # the stand-in holds nothing (a GET of it would be a 404)
         if not profile.plain_default_graph:
-            log.warning("%s has no plain default graph: the dump holds its named graphs only "
-                        "(not the engine's own)", profile.title)
+            log.warning("%s has no plain default graph: the dump holds comgraph's default graph "
+                        "(the named graph %s) and the other named graphs, not the engine's own",
+                        profile.title, DEFAULT_GRAPH_STAND_IN)
         graphs += self.graphs()
         ox.serialize(self._quads(graphs), output, format)
 
@@ -386,22 +391,23 @@ class RemoteStore(Store):
             response.close()
 
     def _constructed(self, graph: GraphName) -> Iterator[ox.Triple]:
+        graph = self._stored_as(graph)
         where = ("{ ?s ?p ?o }" if isinstance(graph, ox.DefaultGraph)
                  else f"{{ GRAPH {graph} {{ ?s ?p ?o }} }}")
         yield from self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {where}")  # type: ignore[misc]
 
-    def _gsp(self, method: str, graph: GraphName, **kwargs: Any) -> requests.Response:
+    def _stored_as(self, graph: GraphName) -> GraphName:
+        """The graph that holds ``graph`` on the engine: comgraph's default graph is the named
+        graph ``DEFAULT_GRAPH_STAND_IN`` where the engine has no plain default graph."""
         if isinstance(graph, ox.DefaultGraph) and not self.profile.plain_default_graph:
-            raise StoreError(self._no_default_graph(
-                "the Graph Store Protocol's ?default cannot be read or written there")
-                + "; name a graph")
+            return ox.NamedNode(DEFAULT_GRAPH_STAND_IN)
+        return graph
+
+    def _gsp(self, method: str, graph: GraphName, **kwargs: Any) -> requests.Response:
+        graph = self._stored_as(graph)
         params = {"default": ""} if isinstance(graph, ox.DefaultGraph) else {"graph": graph.value}
         return self._request(method, self.graph_store_url, what="graph store request",
                              params=params, **kwargs)
-
-    def _no_default_graph(self, consequence: str) -> str:
-        return (f"{self.profile.title} has no plain default graph (its default graph is the "
-                f"union of all its graphs), so {consequence}")
 
     # -- writing -----------------------------------------------------------------------
 
@@ -417,30 +423,50 @@ class RemoteStore(Store):
                       data={"update": sparql})
 
     def _map_default_graph_operations(self, sparql: str) -> str | None:
-        """On an engine without a plain default graph, ``DROP ALL`` answers 200 and drops
-        nothing (Virtuoso): an update that is only ``DROP``/``CLEAR`` ``ALL``/``NAMED`` becomes
-        one that drops each named graph comgraph lists (None when there are none); an
-        operation on ``DEFAULT``, or ``ALL`` among other operations, is refused."""
+        """On an engine without a plain default graph (``DROP ALL`` answers 200 and drops
+        nothing on Virtuoso), the graph management operations are rewritten, each in place:
+        ``DROP``/``CLEAR`` ``ALL`` or ``NAMED`` become one ``DROP``/``CLEAR SILENT GRAPH`` per
+        graph comgraph lists (its default graph's stand-in too, for ``ALL``); ``DEFAULT`` in
+        ``DROP``, ``CLEAR``, ``ADD``, ``COPY`` and ``MOVE`` names the stand-in graph. Returns
+        None when nothing is left to do."""
+        stand_in = f"<{DEFAULT_GRAPH_STAND_IN}>"
         words = [(w, s, e) for w, depth, s, e in keywords(sparql) if depth == 0]
-        names = [w for w, _s, _e in words]
-        for i, word in enumerate(names):
+        edits: list[tuple[int, int, str]] = []
+        listed: list[ox.NamedNode] | None = None
+        operations = 0
+        emptied = 0
+        for i, (word, start, _end) in enumerate(words):
+            if word in ("INSERT", "DELETE", "LOAD", "CREATE", "WITH", "DROP", "CLEAR", "ADD", "COPY",
+                        "MOVE") and (i == 0 or words[i - 1][0] not in ("INSERT", "DELETE", "WITH")):
+                operations += 1
             if word not in ("DROP", "CLEAR", "ADD", "COPY", "MOVE"):
                 continue
-            rest = names[i + 1:]
-            if rest[:1] == ["SILENT"]:
-                rest = rest[1:]
-            if "DEFAULT" in rest[:3] and word in ("ADD", "COPY", "MOVE") or rest[:1] == ["DEFAULT"]:
-                raise QueryError(self._no_default_graph(f"{word} … DEFAULT cannot work there")
-                                 + "; name the graph instead")
-            if word in ("DROP", "CLEAR") and rest[:1] in (["ALL"], ["NAMED"]):
-                if names not in ([word, rest[0]], [word, "SILENT", rest[0]]):
-                    raise QueryError(self._no_default_graph(
-                        f"{word} {rest[0]} does nothing there") + "; send it as an update of its own "
-                        "(comgraph then drops each named graph) or name the graphs")
-                graphs = self.graphs()
+            j = i + 1
+            if j < len(words) and words[j][0] == "SILENT":
+                j += 1
+            if j >= len(words):
+                continue
+            target, _ts, target_end = words[j]
+            if word in ("DROP", "CLEAR") and target in ("ALL", "NAMED"):
+                if listed is None:
+                    listed = self.graphs()
+                graphs = [str(g) for g in listed] + ([stand_in] if target == "ALL" else [])
                 if not graphs:
-                    return None
-                return " ;\n".join(f"DROP SILENT GRAPH {g}" for g in graphs)
+                    emptied += 1
+                # an operation must stay where it was: with no graph, one that changes nothing
+                replacement = (" ;\n".join(f"{word} SILENT GRAPH {g}" for g in graphs)
+                               or f"CLEAR SILENT GRAPH <{_NOTHING}>")
+                edits.append((start, target_end, replacement))
+            elif word in ("DROP", "CLEAR") and target == "DEFAULT":
+                edits.append((start, target_end, f"{word} SILENT GRAPH {stand_in}"))
+            elif word in ("ADD", "COPY", "MOVE"):
+                for k in range(j, min(j + 4, len(words))):
+                    if words[k][0] == "DEFAULT":
+                        edits.append((words[k][1], words[k][2], stand_in))
+        if operations == 1 and emptied == 1:
+            return None  # only DROP ALL (or NAMED) of a store with no graph: nothing to do
+        for start, end, text in sorted(edits, reverse=True):
+            sparql = sparql[:start] + text + sparql[end:]
         return sparql
 
     def _load(self, items: list[Source], target: GraphName | None, progress: Progress | None) -> int:
