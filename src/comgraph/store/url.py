@@ -22,6 +22,7 @@ def open_store(
     update_url: str | None = None,
     graph_store_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    engine: str | None = None,
 ) -> Store:
     """Open the store a URL names.
 
@@ -31,6 +32,8 @@ def open_store(
       The update and Graph Store URLs default to the Oxigraph server's ``/update`` and
       ``/store`` beside ``/query``; set them with ``update_url``/``graph_store_url`` or the
       ``COMGRAPH_UPDATE_URL``/``COMGRAPH_GRAPH_STORE_URL`` environment variables.
+
+    ``engine`` names the remote engine's profile (``comgraph.store.engines``), kept on the store.
     """
     env = os.environ if env is None else env
     url = url or store_url_from_env(env)
@@ -56,12 +59,14 @@ def open_store(
             )
         if not parts.hostname:
             raise StoreError(f"store URL {url!r}: no host")
-        return RemoteStore(
+        store = RemoteStore(
             endpoint,
             update_url=update_url or env.get("COMGRAPH_UPDATE_URL"),
             graph_store_url=graph_store_url or env.get("COMGRAPH_GRAPH_STORE_URL"),
             env=env,
         )
+        store.engine = engine
+        return store
     raise StoreError(
         f"store URL {url!r} is not one comgraph knows; use oxigraph: (memory), "
         "oxigraph:///path (disk) or sparql+http://host:port/query (remote)"
