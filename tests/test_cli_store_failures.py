@@ -122,7 +122,7 @@ COMMANDS = [
     ["export", "dcat"],
     ["import", "raci", str(ROOT / "data/templates/raci-example.xlsx")],
     ["link", "catalog", str(ROOT / "tests/data/catalog/ckan-page-1.ttl")],
-    ["serve", "{data}", "--port", "{port}"],  # without DATA it serves, and answers 503 until the engine is back
+    ["serve", "{data}", "--port", "{port}"],  # without DATA it serves (503 until the engine is back)
 ]
 
 
