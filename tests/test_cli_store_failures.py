@@ -66,7 +66,7 @@ class _Broken(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def broken_store():
     with serving_handler(_Broken) as base:
         yield f"sparql+{base}/query"

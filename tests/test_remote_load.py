@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from comgraph.store import LoadError, StoreError, open_store, remote_load
+from comgraph.store import LoadError, Source, StoreError, open_store, remote_load
 from comgraph.store.engines import PROFILES
 from comgraph.store.remote import RemoteStore
 from tests.oxigraph_server import OxigraphServer
@@ -96,10 +96,25 @@ def test_oxigraph_keeps_nothing_of_a_post_whose_body_is_cut_off(server) -> None:
 def test_one_file_is_one_post_straight_to_its_graph(server, calls, tmp_path: Path) -> None:
     path = tmp_path / "data.nt"
     path.write_text(ntriples(1000))
+    seen: list[tuple[int, int]] = []
     with open_store(server.store_url) as store:
-        assert store.load([path], graph=GRAPH) == 1000
+        assert store.load([path], graph=GRAPH, progress=lambda d, t: seen.append((d, t))) == 1000
     assert calls == [("POST", GRAPH)]
     assert count(server, GRAPH) == 1001
+    assert seen[-1] == (path.stat().st_size,) * 2
+
+
+def test_bytes_with_no_file_go_as_they_are_and_relative_iris_are_refused(server, calls) -> None:
+    # What the importers load: Turtle made in memory, with no file to resolve against.
+    with open_store(server.store_url) as store:
+        assert store.load([Source("made.ttl", data=b"<http://example.org/s> <http://example.org/p> 1 .",
+                                  format=ox.RdfFormat.TURTLE)]) == 1
+        with pytest.raises(LoadError) as caught:
+            store.load([Source("relative.ttl", data=b"<s> <http://example.org/p> 1 .",
+                               format=ox.RdfFormat.TURTLE)])
+    assert str(caught.value).startswith("relative.ttl:1:")
+    assert calls == [("POST", "default")]
+    assert count(server) == 2
 
 
 def test_relative_iris_in_turtle_resolve_against_the_file_as_on_the_embedded_store(server, calls,
