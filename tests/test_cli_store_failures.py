@@ -255,3 +255,13 @@ def test_an_unknown_engine_is_a_usage_error_naming_the_known_ones(data_file) -> 
     result = CliRunner().invoke(main, ["--engine", "stardust", "load", str(data_file)])
     assert result.exit_code == 2
     assert "'stardust' is not one of" in result.output and "virtuoso" in result.output
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place(data_file) -> None:
+    # Renaming a temporary file over /dev/null (as root) would replace the device with a file.
+    import stat
+
+    result = cli("query", "--data", str(data_file), "--format", "csv", "-o", "/dev/null",
+                 "SELECT * { ?s ?p ?o }")
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
