@@ -5,6 +5,7 @@ file changes nothing and is named FILE:LINE:COL."""
 
 from __future__ import annotations
 
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,6 +16,7 @@ from comgraph.store import LoadError, Source, StoreError, open_store, remote_loa
 from comgraph.store.engines import PROFILES
 from comgraph.store.remote import RemoteStore
 from tests.oxigraph_server import OxigraphServer
+from tests.readiness import serving_handler
 
 GRAPH = "http://example.org/g"
 KEPT = "<http://example.org/kept> <http://example.org/p> \"there before\" .\n"
@@ -241,3 +243,53 @@ def test_a_move_the_engine_refuses_leaves_no_staged_graph(server, tmp_path: Path
     with store, pytest.raises(StoreError):
         store.load([path], graph=GRAPH)
     assert count(server) == 1
+
+
+# -- an engine that asks for HTTP Digest (its first answer to a POST is a challenge) ----------
+
+class _DigestEngine(BaseHTTPRequestHandler):
+    """Answers a POST without credentials with a Digest challenge (after reading the body, as
+    engines do), and keeps the bodies of the POSTs that came with them."""
+
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            body = b""
+            while (size := int(self.rfile.readline().strip() or b"0", 16)):
+                body += self.rfile.read(size)
+                self.rfile.readline()
+            self.rfile.readline()
+        else:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.headers.get("Authorization", "").startswith("Digest "):
+            self.received.append(body)
+            self.send_response(204)
+        else:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Digest realm="engine", nonce="n0", qop="auth"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("files", [["a.ttl"], ["a.ttl", "b.nt"]], ids=["one file", "a stream"])
+def test_a_load_challenged_for_digest_credentials_sends_the_whole_body_again(
+        files, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from requests.auth import HTTPDigestAuth
+
+    monkeypatch.setattr(RemoteStore, "profile",
+                        property(lambda self: PROFILES["oxigraph"], lambda self, value: None))
+    (tmp_path / "a.ttl").write_text(ntriples(2000))
+    (tmp_path / "b.nt").write_text(ntriples(2000, start=2000))
+    _DigestEngine.received = []
+    with serving_handler(_DigestEngine) as base:
+        store = RemoteStore(f"{base}/query")
+        store._session.auth = HTTPDigestAuth("user", "secret")
+        with store:
+            assert store.load([tmp_path / name for name in files]) == 2000 * len(files)
+    loaded = [body for body in _DigestEngine.received if body]
+    assert len(loaded) == 1
+    assert loaded[0].count(b"\n") == 2000 * len(files)

@@ -85,12 +85,21 @@ def _post_straight(store: RemoteStore, items: list[Source], target: GraphName,
         finally:
             body.close()
         return
-    try:
-        store._gsp("POST", target, data=_ntriples_stream(items, progress, total),
-                   headers={"Content-Type": "application/n-triples"})
-    except QueryError as exc:
-        raise StoreError(f"the engine refused the load of {len(items)} file(s), so nothing of "
-                         f"them was kept: {exc}") from None
+    # A stream cannot be rewound: when the engine answered the first send with a challenge
+    # (HTTP Digest) or a redirect, requests sent it again empty, which loads nothing. Send it
+    # once more, now that the authentication is primed.
+    for _ in range(2):
+        try:
+            response = store._gsp("POST", target, data=_ntriples_stream(items, progress, total),
+                                  headers={"Content-Type": "application/n-triples"})
+        except QueryError as exc:
+            raise StoreError(f"the engine refused the load of {len(items)} file(s), so nothing "
+                             f"of them was kept: {exc}") from None
+        if not response.history:
+            return
+    raise StoreError(f"{store.graph_store_url} asked for the load again each time it was sent "
+                     f"(HTTP {response.history[0].status_code}); if it redirects, set "
+                     "COMGRAPH_GRAPH_STORE_URL to where it redirects")
 
 
 class _FileBody:
@@ -101,12 +110,12 @@ class _FileBody:
     def __init__(self, item: Source, progress: Progress | None, total: int):
         self._progress, self._total, self._done = progress, total, 0
         self._stream = item.open()
-        self._head = b""
         base = _base_iri(item)
-        if base is not None and item.rdf_format() == ox.RdfFormat.TURTLE:
-            # No line break: the engine's line numbers stay the file's own.
-            self._head = f"@base <{base}> . ".encode()
-        self.prefix_length = len(self._head)
+        # No line break: the engine's line numbers stay the file's own.
+        self._prefix = (f"@base <{base}> . ".encode()
+                        if base is not None and item.rdf_format() == ox.RdfFormat.TURTLE else b"")
+        self._head = self._prefix
+        self.prefix_length = len(self._prefix)
         self._length = self.prefix_length + item.size()
 
     def __len__(self) -> int:
@@ -121,6 +130,19 @@ class _FileBody:
             self._done += len(chunk)
             self._progress(self._done, self._total)
         return chunk
+
+    # requests rewinds a body it must send again (after an HTTP Digest challenge) with these.
+
+    def tell(self) -> int:
+        return self.prefix_length - len(self._head) + self._stream.tell()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence != 0:
+            offset += self._length if whence == 2 else self.tell()
+        self._head = self._prefix[offset:]
+        self._stream.seek(max(offset - self.prefix_length, 0))
+        self._done = self._stream.tell()
+        return offset
 
     def close(self) -> None:
         self._stream.close()
