@@ -39,7 +39,8 @@ ENGINE_KEY = "comgraph.engine"
 
 
 def chosen_engine() -> str | None:
-    """The engine ``comgraph --engine NAME`` (or ``COMGRAPH_ENGINE``) named, if any."""
+    """The engine ``comgraph --engine NAME`` named, if any (``open_store`` reads
+    ``COMGRAPH_ENGINE`` itself)."""
     ctx = click.get_current_context(silent=True)
     return ctx.meta.get(ENGINE_KEY) if ctx is not None else None
 

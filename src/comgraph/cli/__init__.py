@@ -2,7 +2,7 @@
 
 Exit codes are part of the interface: 0 success, 1 findings (validate), 2 a usage, parse or
 runtime error. Every command takes ``--store URL`` (or ``COMGRAPH_STORE``); ``comgraph --engine
-NAME COMMAND`` (or ``COMGRAPH_ENGINE``) says which engine a remote store is. The commands live in
+NAME COMMAND`` says which engine a remote store is. The commands live in
 ``data`` (load, query, dump), ``serve``, ``checks`` (validate, check-shapes, check-ontology,
 docs), and in the packages that own them (diff, import, export, link); ``comgraph.cli_common``
 holds what they share.
@@ -55,10 +55,11 @@ def _engine_names() -> list[str]:
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="comgraph")
-@click.option("--engine", "engine", envvar="COMGRAPH_ENGINE", metavar="NAME", default=None,
+# No envvar here: COMGRAPH_ENGINE is read by open_store, which applies it to remote stores only.
+@click.option("--engine", "engine", metavar="NAME", default=None,
               type=click.Choice(_engine_names(), case_sensitive=False),
-              help=f"Which engine the remote --store is ({', '.join(_engine_names())}); by default "
-                   "found from the endpoint. See docs/store.md.")
+              help=f"Which engine the remote --store is ({', '.join(_engine_names())}; or set "
+                   "COMGRAPH_ENGINE); by default found from the endpoint. See docs/store.md.")
 @click.pass_context
 def main(ctx: click.Context, engine: str | None) -> None:
     """comgraph: the knowledge graph of a co-managed business relationship.
