@@ -4,11 +4,11 @@ pipelines run, and the ontology's pages."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from comgraph.cli_common import Fail, open_or_fail, store_option
+from comgraph.output import write_file
 from comgraph.sources import expand_data_paths
 from comgraph.store import DEFAULT_STORE_URL, LoadError, Store, StoreError
 
@@ -100,7 +100,7 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
     for name, path in outputs:
         text = render(report, name, level)
         if path:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text.encode("utf-8"))  # whole or not at all
         else:
             click.echo(text, nl=False)
         if name == "github":

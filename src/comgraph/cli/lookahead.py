@@ -9,6 +9,7 @@ from urllib.parse import quote
 import click
 
 from comgraph.cli_common import Fail, data_options, open_with_data, parse_date
+from comgraph.output import write_file
 from comgraph.store import StoreError
 
 
@@ -83,8 +84,7 @@ def calendar_command(output: str | None, as_of: str | None, stakeholder: str | N
 
 def _write(body: bytes, output: str | None) -> None:
     if output:
-        with open(output, "wb") as sink:
-            sink.write(body)
+        write_file(output, body)
     else:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -23,9 +23,7 @@ import logging
 import os
 import re
 import struct
-import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -47,7 +45,6 @@ from comgraph.store.base import (
     StoreError,
     StoreUnavailable,
     as_graph_name,
-    load_error_from_parse_failure,
 )
 from comgraph.store.engines import DEFAULT_GRAPH_STAND_IN, EngineProfile, detect
 from comgraph.store.engines import profile as engine_profile
@@ -470,71 +467,11 @@ class RemoteStore(Store):
         return sparql
 
     def _load(self, items: list[Source], target: GraphName | None, progress: Progress | None) -> int:
-        """Parse everything locally first (so a bad file is caught before the engine sees a
-        byte), stage each target graph into a fresh graph with the GSP, then move the staged
-        graphs into place with one update, which engines apply atomically."""
-        target = target or ox.DefaultGraph()
-        spools: dict[GraphName, IO[bytes]] = {}
-        count = 0
-        total = sum(i.size() for i in items) if progress else 0
-        done = 0
-        try:
-            for item in items:
-                fmt = item.rdf_format()
-                base = item.path.resolve().as_uri() if item.path is not None else None
-                with item.open() as stream:
-                    try:
-                        for quad in ox.parse(stream, fmt, base_iri=base):
-                            dest = quad.graph_name if fmt.supports_datasets else target
-                            spool = spools.get(dest)
-                            if spool is None:
-                                spool = spools[dest] = tempfile.SpooledTemporaryFile(8 << 20)
-                            spool.write(str(quad.triple).encode() + b" .\n")
-                            count += 1
-                    except (SyntaxError, MemoryError) as exc:
-                        raise load_error_from_parse_failure(item.name, exc, item) from None
-                if progress:
-                    done += item.size()
-                    progress(done, total)
-            self._commit_staged(spools)
-        finally:
-            for spool in spools.values():
-                spool.close()
-        return count
+        """All or nothing, straight to the target where the engine's Graph Store POST is atomic,
+        else staged and moved: see ``comgraph.store.remote_load``."""
+        from comgraph.store import remote_load
 
-    def _commit_staged(self, spools: Mapping[GraphName, IO[bytes]]) -> None:
-        staged: dict[GraphName, ox.NamedNode] = {}
-        try:
-            for dest, spool in spools.items():
-                stage = ox.NamedNode(f"urn:comgraph:staging:{uuid.uuid4()}")
-                staged[dest] = stage
-                spool.seek(0)
-                self._gsp("POST", stage, data=spool,
-                          headers={"Content-Type": "application/n-triples"})
-            moves = " ;\n".join(
-                f"ADD {stage} TO {'DEFAULT' if isinstance(dest, ox.DefaultGraph) else dest} ;\n"
-                f"DROP SILENT GRAPH {stage}"
-                for dest, stage in staged.items()
-            )
-            if moves:
-                self.update(moves)
-        except BaseException:
-            for stage in staged.values():
-                self._drop_staged(stage)
-            raise
-
-    def _drop_staged(self, stage: ox.NamedNode) -> None:
-        """Take a staged graph away after a failed load, by update or else by the GSP (an
-        engine that refused the update may still take a DELETE)."""
-        try:
-            self.update(f"DROP SILENT GRAPH {stage}")
-            return
-        except StoreError:
-            pass
-        try:
-            self._gsp("DELETE", stage)
-        except StoreError:
-            pass
+        return remote_load.load(self, items, target, progress)
 
 
     def close(self) -> None:
