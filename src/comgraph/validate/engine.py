@@ -36,6 +36,7 @@ from comgraph.store import (
     open_store,
 )
 from comgraph.store.oxigraph import OxigraphStore
+from comgraph.validate.classes import ClassHierarchy
 from comgraph.validate.compiler import Check, compile_shapes
 from comgraph.validate.inference import INFERENCE_MODES, infer
 from comgraph.validate.locations import SourceIndex, imported_locations, locate_imported
@@ -234,7 +235,7 @@ def _run(store: Store, shapes: Shapes, graph: Graph, engine: str, timeout: float
     evaluate (with the error that stopped each)."""
     if engine == "pyshacl":
         return _reference(store, shapes, graph, None), [], {}
-    checks, fallback = compile_shapes(graph)
+    checks, fallback = compile_shapes(graph, ClassHierarchy.of(store, timeout=timeout))
     found: list[RawFinding] = []
     failed: dict[Node, StoreError] = {}
     for check in checks:

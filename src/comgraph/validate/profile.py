@@ -44,6 +44,7 @@ from rdflib.term import Node
 from comgraph.portability import render
 from comgraph.store import Store, StoreError
 from comgraph.store.engines import EMBEDDED
+from comgraph.validate.classes import ClassHierarchy
 from comgraph.validate.compiler import compile_shapes
 from comgraph.validate.engine import (
     Data,
@@ -122,7 +123,7 @@ def profile(data: Data, shapes_dir: str | Path | None = None, *, as_of=None, row
     try:
         when, _source = _as_of(store, parse_as_of(as_of))
         graph = shapes.for_date(when)
-        checks, fallback = compile_shapes(graph)
+        checks, fallback = compile_shapes(graph, ClassHierarchy.of(store))
         wanted = tuple(only or ())
 
         def chosen(node: Node) -> bool:
