@@ -269,6 +269,12 @@ class RemoteStore(Store):
             sparql, shift = prefix + sparql, len(prefix)
         data: list[tuple[str, str]] = [("query", sparql)]
         for graph in default_graph or ():
+            if isinstance(graph, ox.DefaultGraph):
+                # The store's own default graph: the engine's, or the stand-in where the
+                # engine's default graph is the union of all graphs.
+                graph = self._stored_as(graph)
+                if isinstance(graph, ox.DefaultGraph):
+                    continue
             if not isinstance(graph, ox.NamedNode):
                 raise QueryError("a remote engine takes only IRIs as default-graph-uri")
             data.append(("default-graph-uri", graph.value))
