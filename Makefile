@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 # Everyday: `make test-fast` (under a minute); before pushing: `make test` (everything).
-.PHONY: install serve test test-fast lint bench clean browser yasgui vendor-js bench-serve
+.PHONY: install serve test test-fast lint bench clean browser yasgui vendor-js bench-serve compat
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ browser:
 # module's fixtures, servers and ports stay in one process, as they do in a serial run.
 XDIST ?= -n auto --dist loadfile
 test: install browser
-	$(BIN)/ruff check src app tests benchmarks scripts
+	$(BIN)/ruff check src app tests benchmarks scripts compat
 	$(BIN)/python -m pytest $(XDIST)
 
 # The kinds of test that take seconds each are left out (markers: pyproject.toml, tests/conftest.py).
@@ -46,7 +46,7 @@ test-fast: install
 	$(BIN)/python -m pytest $(XDIST) -q -m "not slow and not serve and not browser and not reasoner"
 
 lint: install
-	$(BIN)/ruff check src app tests benchmarks scripts
+	$(BIN)/ruff check src app tests benchmarks scripts compat
 
 # Every benchmark row in one run (benchmarks/bench.py; benchmarks/README.md says what each row
 # is): one Markdown table, benchmarks/results/latest.md and latest.json. The full run (1M and 3M
@@ -97,6 +97,18 @@ vendor-js:
 	cp build/vendor-js/node_modules/elkjs/LICENSE.md app/static/vendor/cytoscape/LICENSE.elkjs
 	for p in vega vega-lite vega-embed vega-interpreter; do \
 	  cp build/vendor-js/node_modules/$$p/LICENSE app/static/vendor/vega/LICENSE.$$p; done
+
+# The compatibility suite (compat/README.md): every view, validation in place, dumps, the pages
+# and the W3C Protocol and Graph Store suites through `comgraph serve`, on each engine it finds
+# (the Oxigraph server always; Virtuoso when installed, installed here when root with apt), each
+# compared with the embedded store. Prints the matrix, writes compat/results.md, exits 1 when any
+# check fails. `make compat ENGINES=virtuoso CHECKS=views,validation` reruns a part; QUICK=1
+# compares 2 stakeholder and 4 resource pages instead of all of them and 12.
+ENGINES ?=
+CHECKS ?=
+compat: install
+	$(BIN)/python -m compat --install $(if $(ENGINES),--engines $(ENGINES)) \
+	  $(if $(CHECKS),--checks $(CHECKS)) $(if $(QUICK),--quick)
 
 bench-serve: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \

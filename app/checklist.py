@@ -10,6 +10,10 @@ This is the one place a page gets a judgement from. The home page, the process p
 RACI grid flag exactly the findings of this assessment (the same ``Report`` the CLI renders, for
 the same data, shapes and as-of date); each flag names its checklist item and links to the
 finding here (``/checklist#finding-FINGERPRINT``).
+
+An item whose shape could not be evaluated (the engine refused its query, or stopped it at its
+time limit) is **unknown**, never "passes": the pages that show the item say so, with the
+reason (see ``comgraph.app.sections``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 from comgraph.app import get_store
 from comgraph.app.named_queries import as_of_arg
+from comgraph.app.sections import Sections
 from comgraph.app.tables import vocabulary_store
 from comgraph.app.twins import twin_response
 from flask import Blueprint, Response, current_app, render_template, url_for
@@ -28,7 +33,7 @@ from comgraph.queries import PROCESSES, as_of_date
 
 bp = Blueprint("checklist", __name__)
 
-STATUSES = ("fails", "warns", "passes", "not checked")
+STATUSES = ("fails", "warns", "unknown", "passes", "not checked")
 
 
 @dataclass
@@ -63,12 +68,18 @@ class Item:
     violations: int = 0
     warnings: int = 0
     findings: list[Finding] = field(default_factory=list)
+    #: Why the item cannot be judged: a shape enforcing it could not be evaluated (None: all were).
+    unknown: str | None = None
 
     @property
     def status(self) -> str:
+        if self.violations:
+            return "fails"  # a violation found by the shapes that ran is known, whatever else failed
+        if self.unknown:
+            return "unknown"
         if not self.checked and not self.findings:
             return "not checked"
-        return "fails" if self.violations else ("warns" if self.warnings else "passes")
+        return "warns" if self.warnings else "passes"
 
 
 @dataclass
@@ -125,6 +136,8 @@ def assess(as_of: str | None = None) -> Assessment:
         report = _report(store, shapes_dir, effective,
                          lambda: validate(store, Path(shapes_dir) if shapes_dir else None, as_of=effective))
     except ValidationError as exc:
+        # Every item reads "not checked", and every page that judges from this assessment says
+        # that validation did not run (a failed section, never "all good").
         return Assessment(effective, list(items.values()), error=str(exc))
     try:
         shapes = Shapes.load(Path(shapes_dir) if shapes_dir else _default_shapes_dir())
@@ -133,6 +146,12 @@ def assess(as_of: str | None = None) -> Assessment:
                 items[str(item)].checked = True
     except ShapesError:  # validate() read the same folder just now, so this is not expected
         pass
+    for failure in report.failed_shapes:
+        item = items.get(failure.shape.checklist_item or "")
+        if item is not None:
+            shape = failure.shape.name or failure.shape.id
+            item.unknown = "; ".join(filter(None, [item.unknown, f"shape {shape} could not be checked: "
+                                                                 f"{failure.reason}"]))
     for result in report.active():
         item = items.get(result.checklist_item or "")
         if item is None:
@@ -158,22 +177,26 @@ def finding_href(as_of: str, fingerprint: str) -> str:
 @bp.get("/checklist.<any(json, csv):extension>")
 def page(extension: str | None = None) -> Response:
     assessment = assess(as_of_arg())
+    sections = Sections()
+    if assessment.error:
+        sections.fail("checklist", "Checklist assessment", f"validation did not run: {assessment.error}")
 
     def data() -> dict:
         return {"as_of": assessment.as_of, "error": assessment.error,
                 "items": [asdict(i) | {"status": i.status} for i in assessment.items]}
 
     def rows():
-        yield ["item", "notation", "label", "process", "status", "violations", "warnings"]
+        yield ["item", "notation", "label", "process", "status", "violations", "warnings", "unknown"]
         for i in assessment.items:
-            yield [i.iri, i.notation, i.label, i.process, i.status, i.violations, i.warnings]
+            yield [i.iri, i.notation, i.label, i.process, i.status, i.violations, i.warnings, i.unknown]
 
     def html() -> str:
         return render_template("dashboards/checklist.html", assessment=assessment,
-                               processes=assessment.by_process(),
-                               titles={p: p.capitalize() for p in PROCESSES})
+                               processes=assessment.by_process(), statuses=STATUSES,
+                               titles={p: p.capitalize() for p in PROCESSES}, sections=sections)
 
-    return twin_response(extension, html=html, data=data, rows=rows, filename="checklist")
+    return twin_response(extension, html=html, data=data, rows=rows, filename="checklist",
+                         sections=sections, csv_from=["checklist"])
 
 
 def _checklist_items() -> list[Item]:

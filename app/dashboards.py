@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from comgraph.app import get_store
 from comgraph.app.checklist import Finding, assess
 from comgraph.app.named_queries import Rows, as_of_arg, get_catalogue, run
+from comgraph.app.sections import Sections
 from comgraph.app.tables import cell, compact_iri, known_label, resource_url, table
 from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
@@ -54,7 +55,8 @@ def label_of(row: Mapping, key: str) -> str:
 @bp.get("/raci.<any(json, csv):extension>")
 def raci(extension: str | None = None) -> Response:
     as_of = as_of_arg()
-    grid = _raci_grid(as_of)
+    sections = Sections()
+    grid = _raci_grid(as_of, sections)
 
     def rows():
         yield ["process", "responsibility", "responsibilityLabel", "party", "partyLabel", "letters",
@@ -70,34 +72,47 @@ def raci(extension: str | None = None) -> Response:
                            letters, _notations(flags), _fingerprints(flags)]
 
     def html() -> str:
-        sections: dict[str, dict] = OrderedDict()
+        groups: dict[str, dict] = OrderedDict()
         for row in grid["rows"]:
-            section = sections.setdefault(row["process"], {"title": row["processTitle"] or "No process",
-                                                           "rows": []})
-            section["rows"].append(row | {
+            group = groups.setdefault(row["process"], {"title": row["processTitle"] or "No process",
+                                                       "rows": []})
+            group["rows"].append(row | {
                 "href": resource_url(row["responsibility"]),
                 "cell_list": [{"letters": row["letters"].get(p["iri"], ""),
                                "flags": row["cells"].get(p["iri"], [])} for p in grid["parties"]]})
         return render_template(
-            "dashboards/raci.html", grid=grid, sections=list(sections.values()),
+            "dashboards/raci.html", grid=grid, groups=list(groups.values()), sections=sections,
             columns=[p | {"href": resource_url(p["iri"])} for p in grid["parties"]],
             as_of=grid["as_of"], views=["raci-matrix", "responsibilities-without-one-accountable"])
 
-    return twin_response(extension, html=html, data=lambda: grid, rows=rows, filename="raci")
+    return twin_response(extension, html=html, data=lambda: grid, rows=rows, filename="raci",
+                         sections=sections, csv_from=["letters", "findings"])
 
 
-def _raci_grid(as_of: str | None) -> dict:
+def _raci_grid(as_of: str | None, sections: Sections | None = None) -> dict:
     """The RACI letters current on the as-of date, and the findings of the validation report on
-    responsibilities (marked on their row) and on assignments (marked on their cell)."""
+    responsibilities (marked on their row) and on assignments (marked on their cell).
+
+    The letters and the findings are two sections: either can fail on its own (``sections``).
+    Without letters the rows still carry their findings; without findings ``flagged`` is None,
+    and the checklist items that could not be judged are listed in ``unknown``."""
+    sections = sections if sections is not None else Sections()
     effective = effective_as_of(as_of)
     assessment = assess(effective)
+    if assessment.error:
+        sections.fail("findings", "Checklist findings", f"validation did not run: {assessment.error}")
     store = get_store()
-    responsibilities = {r["r"].value: r for r in store.select(
-        f"SELECT ?r (SAMPLE(?l) AS ?label) (SAMPLE(?p) AS ?process) WHERE {{ ?r a <{CG}Responsibility> "
-        f"OPTIONAL {{ ?r <{RDFS_LABEL}> ?l }} OPTIONAL {{ ?r <{CG}process> ?p }} }} GROUP BY ?r")
-        if isinstance(r["r"], ox.NamedNode)}
     parties: dict[str, str] = {}
     grid: dict[str, dict] = {}
+
+    def letters() -> tuple[dict, list]:
+        known = {r["r"].value: r for r in store.select(
+            f"SELECT ?r (SAMPLE(?l) AS ?label) (SAMPLE(?p) AS ?process) WHERE {{ ?r a <{CG}Responsibility> "
+            f"OPTIONAL {{ ?r <{RDFS_LABEL}> ?l }} OPTIONAL {{ ?r <{CG}process> ?p }} }} GROUP BY ?r")
+            if isinstance(r["r"], ox.NamedNode)}
+        return known, list(run("raci-matrix", as_of=effective))
+
+    responsibilities, matrix = sections.compute("letters", "RACI letters", letters, ({}, []))
 
     def row_for(iri: str, label: str | None = None, process: str = "") -> dict:
         if iri not in grid:
@@ -109,7 +124,7 @@ def _raci_grid(as_of: str | None) -> dict:
                          "letters": {}, "flags": [], "cells": {}}
         return grid[iri]
 
-    for row in run("raci-matrix", as_of=effective):
+    for row in matrix:
         party = text(row["party"])
         parties[party] = label_of(row, "party")
         entry = row_for(text(row["responsibility"]), label_of(row, "responsibility"),
@@ -119,7 +134,11 @@ def _raci_grid(as_of: str | None) -> dict:
     for iri in responsibilities:  # a responsibility with no assignment on the date still has a row
         row_for(iri)
     findings = assessment.findings()
-    assignments = _assignments({f.focus for f in findings} | {f.value for f in findings if f.value})
+    assignments = sections.compute(
+        "findings", "Checklist findings",
+        lambda: _assignments({f.focus for f in findings} | {f.value for f in findings if f.value}))
+    if assignments is None:
+        findings, assignments = [], {}
     flagged = 0
     for finding in findings:
         mark = flag_of(finding)
@@ -141,7 +160,10 @@ def _raci_grid(as_of: str | None) -> dict:
     for row in rows:
         row["flagged"] = bool(row["flags"] or row["cells"])
     return {"as_of": effective, "letters_on": effective, "error": assessment.error,
-            "parties": columns, "rows": rows, "flagged": flagged,
+            "parties": columns, "rows": rows,
+            "flagged": None if sections.failed("findings") else flagged,
+            "unknown": [{"item": i.iri, "notation": i.notation, "label": i.label, "reason": i.unknown}
+                        for i in assessment.items if i.unknown],
             # Every finding marked on the grid, once (one can mark a row and a cell).
             "flags": list({m["fingerprint"]: m for r in rows
                            for m in r["flags"] + [f for fl in r["cells"].values() for f in fl]}.values())}
@@ -185,7 +207,9 @@ def _fingerprints(flags: list[dict]) -> str:
 def stakeholders(extension: str | None = None) -> Response:
     as_of = as_of_arg()
     effective = effective_as_of(as_of)
-    rows = run("stakeholders-and-roles", as_of=as_of)
+    sections = Sections()
+    rows = sections.compute("stakeholders", "Stakeholders",
+                            lambda: run("stakeholders-and-roles", as_of=as_of), Rows())
     people: dict[str, dict] = OrderedDict()
     for row in rows:
         key = text(row["stakeholder"])
@@ -203,12 +227,13 @@ def stakeholders(extension: str | None = None) -> Response:
                 yield [p["iri"], p["label"], r["role"], r["label"], str(r["current"]).lower(), r["start"],
                        r["end"]]
 
+    listed = None if sections.failed("stakeholders") else list(people.values())
     return twin_response(
         extension,
-        data=lambda: {"as_of": effective, "current_on": effective, "stakeholders": list(people.values())},
-        rows=csv_rows, filename="stakeholders",
-        html=lambda: render_template("dashboards/stakeholders.html", stakeholders=list(people.values()),
-                                     as_of=effective, views=["stakeholders-and-roles"]))
+        data=lambda: {"as_of": effective, "current_on": effective, "stakeholders": listed},
+        rows=csv_rows, filename="stakeholders", sections=sections, csv_from=["stakeholders"],
+        html=lambda: render_template("dashboards/stakeholders.html", stakeholders=listed or [],
+                                     sections=sections, as_of=effective, views=["stakeholders-and-roles"]))
 
 
 # Each section of a stakeholder page: (heading, named query, the parameter the stakeholder fills).
@@ -235,46 +260,60 @@ def stakeholder(extension: str | None = None) -> Response:
     label = _label(iri)
     if label is None:
         abort(404)
+    failures = Sections()
     sections = []
-    for heading, name, parameter in STAKEHOLDER_SECTIONS:
+    for number, (heading, name, parameter) in enumerate(STAKEHOLDER_SECTIONS, 1):
         query = get_catalogue().get(name)
         values = {parameter: iri} | _as_of_for(query, as_of)
-        rows = run(name, **values)
+        entry = {"heading": heading, "name": name, "key": f"section-{number}",
+                 "period": _period_of(query, effective), "view": url_for("views.view", name=name, **values)}
+        rows = failures.compute(entry["key"], heading, lambda name=name, values=values: run(name, **values))
+        if rows is None:  # count and rows stay None: not "no rows"
+            sections.append(entry | {"count": None, "rows": None, "variables": [], "table": None,
+                                     "failure": failures.failed(entry["key"])})
+            continue
         drop = {parameter} if parameter in rows.variables else set()
         variables = [v for v in rows.variables if v not in drop and v != parameter + "Label"]
-        sections.append({
-            "heading": heading, "name": name, "count": len(rows), "rows": rows, "variables": variables,
-            "period": _period_of(query, effective),
+        sections.append(entry | {
+            "count": len(rows), "rows": rows, "variables": variables, "failure": None,
             "table": table(variables, rows, {c.name: c.description for c in query.columns}),
-            "view": url_for("views.view", name=name, **values),
         })
 
     assessment = assess(effective)
-    findings = [flag_of(f) for f in _findings_about(iri, assessment.findings())]
+    if assessment.error:
+        failures.fail("findings", "Checklist findings about it",
+                      f"validation did not run: {assessment.error}")
+    found = failures.compute("findings", "Checklist findings about it",
+                             lambda: [flag_of(f) for f in _findings_about(iri, assessment.findings())])
+    findings = None if failures.failed("findings") else found
+    unknown = [{"item": i.iri, "notation": i.notation, "label": i.label, "reason": i.unknown}
+               for i in assessment.items if i.unknown]
 
     def data() -> dict:
         return {"iri": iri, "label": label, "as_of": effective, "error": assessment.error,
-                "findings": findings,
+                "findings": findings, "unknown_items": unknown,
                 "sections": [{"heading": s["heading"], "view": s["name"], "href": s["view"],
-                              "period": s["period"],
-                              "count": s["count"], "rows": plain_rows(s["rows"])} for s in sections]}
+                              "period": s["period"], "count": s["count"],
+                              "rows": None if s["rows"] is None else plain_rows(s["rows"])}
+                             for s in sections]}
 
     def csv_rows():
         # One line per value: the sections' columns differ, so the CSV is long, not wide.
         yield ["section", "view", "row", "column", "value"]
-        for number, f in enumerate(findings, 1):
+        for number, f in enumerate(findings or [], 1):
             yield ["Checklist findings", "checklist", number, f["notation"], f["focus"]]
         for s in sections:
-            for number, row in enumerate(s["rows"], 1):
+            for number, row in enumerate(s["rows"] or [], 1):
                 for column in s["variables"]:
                     if row.get(column) is not None:
                         yield [s["heading"], s["name"], number, column, text(row[column]) or str(row[column])]
 
     return twin_response(
-        extension, data=data, rows=csv_rows, filename="stakeholder",
+        extension, data=data, rows=csv_rows, filename="stakeholder", sections=failures,
+        csv_from=[f.section for f in failures.failures],  # every section is in the long CSV
         html=lambda: render_template("dashboards/stakeholder.html", label=label, iri=iri,
                                      resource=resource_url(iri), sections=sections, as_of=effective,
-                                     findings=findings, validation_error=assessment.error))
+                                     findings=findings, failures=failures, unknown=unknown))
 
 
 def _findings_about(iri: str, findings: list[Finding]) -> list[Finding]:
@@ -297,7 +336,8 @@ def process(name: str) -> Response:
         abort(404)
     as_of = as_of_arg()
     effective = effective_as_of(as_of)
-    page = process_page(name, effective)
+    sections = Sections()
+    page = process_page(name, effective, sections)
 
     def csv_rows():
         yield ["process", "notation", "item", "itemLabel", "status", "severity", "focus", "focusLabel",
@@ -310,54 +350,69 @@ def process(name: str) -> Response:
 
     def html() -> str:
         holdings = [{"cell": cell(ox.NamedNode(h["class"]), h["label"]), "count": h["count"]}
-                    for h in page["holdings"]]
+                    for h in page["holdings"] or []]
         return render_template("dashboards/process.html", name=name, title=PROCESS_TITLES[name],
-                               held=holdings,
+                               held=holdings, sections=sections,
                                page=page, checklist=page["checklist"], overdue=page["overdue"],
                                views=[v for v in page["views"] if not v["defects"]],
                                problems=[v for v in page["views"] if v["defects"]], as_of=effective,
                                processes=[(p, PROCESS_TITLES[p]) for p in PROCESSES])
 
     return twin_response(extension or None, html=html, data=lambda: _without_tables(page), rows=csv_rows,
-                         filename=f"process-{name}")
+                         filename=f"process-{name}", sections=sections, csv_from=["checklist"])
 
 
-def process_page(name: str, as_of: str) -> dict:
+def process_page(name: str, as_of: str, sections: Sections | None = None) -> dict:
     """What a process page shows: its checklist items with their findings (the validation
-    report's), its overdue obligations, its views with their rows and periods, its holdings."""
+    report's), its overdue obligations, its views with their rows and periods, its holdings.
+
+    Each is a section of its own (``sections``): one that could not be computed is None (a view's
+    ``count`` and ``rows``), never empty."""
+    sections = sections if sections is not None else Sections()
     assessment = assess(as_of)
+    if assessment.error:
+        sections.fail("checklist", "Checklist", f"validation did not run: {assessment.error}")
     summary = next(p for p in assessment.by_process() if p["process"] == name)
     items = [{"item": i.iri, "notation": i.notation, "label": i.label, "status": i.status,
-              "violations": i.violations, "warnings": i.warnings,
+              "violations": i.violations, "warnings": i.warnings, "unknown": i.unknown,
               "href": url_for("dashboards.process", name=name, as_of=as_of) + f"#item-{i.notation}",
               "findings": [flag_of(f) for f in i.findings]} for i in summary["items"]]
-    term = _term()
+    term = sections.compute("term", "The relationship's term", _term)
     views = []
     for query in sorted((q for q in get_catalogue() if q.process == name), key=lambda q: q.title.lower()):
         values = _as_of_for(query, as_of)
         names = {p.name for p in query.parameters}
-        if {"from", "to"} <= names and term:
+        over_term = {"from", "to"} <= names
+        if over_term and term:
             # Over the whole term: the period the checklist's shapes read, so both see the same.
             values |= {"from": term[0]} | ({"to": term[1]} if term[1] else {})
-        rows = run(query.name, **values)
+        key = f"view:{query.name}"
+        if over_term and sections.failed("term"):
+            sections.fail(key, query.title, f"needs the relationship's term: {sections.reason('term')}")
+            rows = None
+        else:
+            rows = sections.compute(key, query.title,
+                                    lambda query=query, values=values: run(query.name, **values))
         entry = {"name": query.name, "title": query.title, "description": query.description,
                  "href": url_for("views.view", name=query.name, **values),
                  "json": url_for("views.view", name=query.name + ".json", **values),
-                 "period": _period_of(query, as_of, values), "count": len(rows),
-                 "defects": bool(query.extra.get("defects"))}
+                 "period": _period_of(query, as_of, values), "count": None if rows is None else len(rows),
+                 "defects": bool(query.extra.get("defects")), "error": sections.reason(key)}
         if entry["defects"]:
-            entry["rows"] = plain_rows(rows)
-            entry["table"] = table(rows.variables, rows, {c.name: c.description for c in query.columns})
+            entry["rows"] = None if rows is None else plain_rows(rows)
+            entry["table"] = None if rows is None else table(
+                rows.variables, rows, {c.name: c.description for c in query.columns})
         views.append(entry)
-    holdings = [{"class": r["class"].value,
-                 "label": _label(r["class"].value) or compact_iri(r["class"].value),
-                 "count": int(r["n"].value)} for r in run("process-holdings", process=PROCESS + name)]
+    holdings = sections.compute("holdings", "What it holds", lambda: [
+        {"class": r["class"].value, "label": _label(r["class"].value) or compact_iri(r["class"].value),
+         "count": int(r["n"].value)} for r in run("process-holdings", process=PROCESS + name)])
+    overdue = sections.compute("overdue", "Overdue obligations", lambda: overdue_obligations(as_of))
     return {"process": name, "title": PROCESS_TITLES[name], "as_of": as_of, "error": assessment.error,
             "href": url_for("dashboards.process", name=name, as_of=as_of),
             "checklist": {"counts": summary["counts"], "violations": summary["violations"],
                           "warnings": summary["warnings"], "items": items,
                           "failing": [i for i in items if i["findings"]]},
-            "overdue": overdue_obligations(as_of).get(PROCESS + name, []),
+            "overdue": None if overdue is None else overdue.get(PROCESS + name, []),
             "overdue_href": url_for("dashboards.process", name=name, as_of=as_of) + "#overdue",
             "views": views, "holdings": holdings}
 

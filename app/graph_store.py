@@ -98,7 +98,10 @@ def _get(target: ox.NamedNode | ox.DefaultGraph) -> Response:
         raise ProtocolError(404, f"there is no graph {target} in this store")
     limit = float(current_app.config["SPARQL_TIMEOUT"])
     # A store error (a timeout included) is answered by the error table, comgraph.app.errors.
-    result = get_store().query(_graph_pattern(target), timeout=limit)
+    # The store's own default graph, not every graph: on an engine whose default graph is the
+    # union of its graphs, the store reads its stand-in for it (comgraph.store.engines).
+    dataset = [ox.DefaultGraph()] if isinstance(target, ox.DefaultGraph) else None
+    result = get_store().query(_graph_pattern(target), timeout=limit, default_graph=dataset)
     spooled = spool_triples(result, None, time.monotonic() + limit)
     body = convert_triples(spooled, fmt, PREFIXES)
     return Response(body.chunks(), content_type=content_type(media), direct_passthrough=True,

@@ -6,6 +6,11 @@ for the same data and as-of date) or an obligation of its process that is overdu
 ``obligations-overdue`` rows its process page lists, from the same call); amber when an item only
 warns. Below the cards, the latest audit score of every stakeholder on each of the four
 components, against its target. ``/index.json`` and ``/index.csv`` are the page's twins.
+
+Each section (the cards' checklist findings, overdue and due obligations, the audit scores, the
+next six months, the store's size) is computed on its own (``comgraph.app.sections``): one the
+store cannot compute says so in place, and a card whose judgement needed it is "unknown" unless
+something it does know already makes it red.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from comgraph.app.checklist import assess
 from comgraph.app.dashboards import COMPONENT_ORDER, flag_of, label_of, overdue_obligations, text
 from comgraph.app.lookahead import timeline
 from comgraph.app.named_queries import as_of_arg, run
+from comgraph.app.sections import Sections
 from comgraph.app.twins import twin_response
 from comgraph.app.views import PROCESS_TITLES
 from flask import Blueprint, Response, render_template, url_for
@@ -32,7 +38,8 @@ bp = Blueprint("home", __name__)
 def index(extension: str | None = None) -> Response:
     as_of = as_of_arg()
     effective = as_of or as_of_date(get_store()).isoformat()
-    health = cards(effective)
+    sections = Sections()
+    health = cards(effective, sections)
 
     def csv_rows():
         yield ["process", "status", "reason", "severity", "focus", "focusLabel", "message", "link"]
@@ -40,41 +47,65 @@ def index(extension: str | None = None) -> Response:
             if not card["reasons"]:
                 yield [card["process"], card["status"], "", "", "", "", "", card["href"]]
             for reason in card["reasons"]:
+                if reason["kind"] == "unknown":
+                    yield [card["process"], card["status"], reason["notation"] or reason["label"], "Unknown",
+                           reason["item"], reason["label"], reason["reason"], reason["href"]]
                 for f in reason["findings"]:
                     reason_name = reason["notation"] if reason["kind"] == "checklist" else "overdue"
                     yield [card["process"], card["status"], reason_name, f["severity"], f["focus"],
                            f["focusLabel"], f["message"], f["href"]]
 
     def html() -> str:
+        store = get_store()
         return render_template(
-            "home.html", as_of=effective, cards=health["cards"], validation_error=health["error"],
-            scores=_latest_scores(effective), due_total=health["due_total"],
-            overdue_total=health["overdue_total"],
-            overview=run("relationship-overview", as_of=effective), timeline=timeline(effective),
-            store_url=get_store().url, triples=get_store().triple_count(), graphs=get_store().graphs(),
+            "home.html", as_of=effective, cards=health["cards"], sections=sections,
+            scores=sections.compute("scores", "Latest audit scores", lambda: _latest_scores(effective)),
+            due_total=health["due_total"], overdue_total=health["overdue_total"],
+            overview=sections.compute("overview", "The relationship",
+                                      lambda: run("relationship-overview", as_of=effective)),
+            timeline=sections.compute("timeline", "Next 6 months", lambda: timeline(effective)),
+            store_url=store.url,
+            facts=sections.compute("store", "The store", lambda: {"triples": store.triple_count(),
+                                                                  "graphs": len(store.graphs())}),
         )
 
-    return twin_response(extension, html=html, data=lambda: health, rows=csv_rows, filename="health")
+    return twin_response(extension, html=html, data=lambda: health, rows=csv_rows, filename="health",
+                         sections=sections, csv_from=["checklist", "overdue"])
 
 
-def cards(as_of: str) -> dict:
-    """One card per process: its status and every reason for it, each with its findings and link."""
+def cards(as_of: str, sections: Sections | None = None) -> dict:
+    """One card per process: its status and every reason for it, each with its findings and link.
+
+    A card is "failing" for a reason it knows; otherwise "unknown" when the checklist, one of its
+    items, or the overdue obligations could not be computed (the reason says which and why);
+    only then "warning" or "passing". Counts that could not be computed are None."""
+    sections = sections if sections is not None else Sections()
     assessment = assess(as_of)
+    if assessment.error:
+        sections.fail("checklist", "Checklist findings",
+                      f"the checklist was not assessed: {assessment.error}")
     by_process = {p["process"]: p for p in assessment.by_process()}
-    overdue = overdue_obligations(as_of)
-    due = run("obligations-due", as_of=as_of)
+    overdue = sections.compute("overdue", "Overdue obligations", lambda: overdue_obligations(as_of))
+    due = sections.compute("due", "Obligations due in 6 months", lambda: run("obligations-due", as_of=as_of))
     result = []
     for process in PROCESSES:
         summary = by_process[process]
         page = url_for("dashboards.process", name=process, as_of=as_of)
         reasons = []
+        if assessment.error:
+            reasons.append(_unknown("Checklist", page, sections.reason("checklist")))
         for item in summary["items"]:
             if item.findings:
                 reasons.append({
                     "kind": "checklist", "notation": item.notation, "label": item.label, "item": item.iri,
                     "status": item.status, "href": page + f"#item-{item.notation}",
                     "findings": [flag_of(f) for f in item.findings]})
-        late = overdue.get(PROCESS + process, [])
+            if item.unknown:
+                reasons.append(_unknown(item.label, page + f"#item-{item.notation}", item.unknown,
+                                        item.notation, item.iri))
+        late = overdue.get(PROCESS + process, []) if overdue is not None else None
+        if late is None:
+            reasons.append(_unknown("Overdue obligations", page + "#overdue", sections.reason("overdue")))
         if late:
             reasons.append({
                 "kind": "overdue", "notation": "",
@@ -84,17 +115,27 @@ def cards(as_of: str) -> dict:
                               "message": f"due {o['dueDate']}, neither met nor waived", "href": o["href"],
                               "notation": "", "fingerprint": ""} for o in late]})
         failing = any(r["status"] in ("fails", "overdue") for r in reasons)
+        unknown = any(r["status"] == "unknown" for r in reasons)
         result.append({
             "process": process, "title": PROCESS_TITLES[process], "href": page,
-            "status": "failing" if failing else ("warning" if reasons else "passing"),
-            "checklist": {"counts": summary["counts"], "violations": summary["violations"],
-                          "warnings": summary["warnings"]},
-            "due": sum(1 for r in due if text(r.get("process")) == PROCESS + process),
-            "overdue": len(late), "reasons": reasons,
+            "status": ("failing" if failing else "unknown" if unknown
+                       else "warning" if reasons else "passing"),
+            "checklist": None if assessment.error else {
+                "counts": summary["counts"], "violations": summary["violations"],
+                "warnings": summary["warnings"]},
+            "due": (None if due is None
+                    else sum(1 for r in due if text(r.get("process")) == PROCESS + process)),
+            "overdue": None if late is None else len(late), "reasons": reasons,
         })
     return {"as_of": as_of, "error": assessment.error, "cards": result,
-            "overdue_total": sum(len(v) for v in overdue.values()),
-            "due_total": len(due), "due_horizon_months": 6}
+            "overdue_total": None if overdue is None else sum(len(v) for v in overdue.values()),
+            "due_total": None if due is None else len(due), "due_horizon_months": 6}
+
+
+def _unknown(label: str, href: str, reason: str | None, notation: str = "", item: str = "") -> dict:
+    """A reason a card cannot be judged: what could not be computed, and why."""
+    return {"kind": "unknown", "notation": notation, "label": label, "item": item, "status": "unknown",
+            "href": href, "reason": reason or "", "findings": []}
 
 
 def _latest_scores(as_of: str) -> dict:

@@ -16,12 +16,13 @@ from collections import defaultdict
 from comgraph.app import get_store
 from comgraph.app.checklist import assess, finding_href
 from comgraph.app.named_queries import as_of_arg
+from comgraph.app.sections import Sections
 from comgraph.app.tables import resource_url
 from comgraph.app.twins import twin_response
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from comgraph.lookahead import SEVERITIES, Judgements, LookAhead, compute
-from comgraph.lookahead.compute import MAX_MONTHS, MIN_MONTHS
+from comgraph.lookahead.compute import JUDGED, MAX_MONTHS, MIN_MONTHS
 from comgraph.lookahead.render import csv_rows
 from comgraph.queries import PROCESSES, as_of_date
 
@@ -43,6 +44,7 @@ def look_ahead(as_of: str, months: int) -> LookAhead:
     assessment = assess(as_of)
     judgements = Judgements.from_results(_Result(f) for f in assessment.findings())
     judgements.error = assessment.error
+    judgements.unknown = {i.iri: i.unknown for i in assessment.items if i.unknown and i.iri in JUDGED}
     return compute(get_store(), dt.date.fromisoformat(as_of), months, judgements)
 
 
@@ -76,6 +78,7 @@ def page(extension: str | None = None) -> Response:
     months = months_arg()
     look = look_ahead(as_of, months)
     data = page_data(look)
+    sections = look_sections(look)
 
     def html() -> str:
         by_month = defaultdict(list)
@@ -83,11 +86,21 @@ def page(extension: str | None = None) -> Response:
             by_month[item["date"][:7]].append(item)
         counts = {s: sum(1 for i in data["items"] if i["severity"] == s) for s in SEVERITIES}
         return render_template("lookahead.html", look=data, months=months, by_month=sorted(by_month.items()),
-                               counts=counts, processes=PROCESSES,
+                               counts=counts, processes=PROCESSES, sections=sections,
                                calendar=url_for("lookahead.calendar", _external=True))
 
     return twin_response(extension, html=html, data=lambda: data, rows=lambda: csv_rows(look),
-                         filename="lookahead")
+                         filename="lookahead", sections=sections,
+                         csv_from=[f.section for f in sections.failures])
+
+
+def look_sections(look: LookAhead) -> Sections:
+    """The look-ahead's kinds of item that could not be computed, as the page's failed sections
+    (every one of them feeds the list, and so the CSV)."""
+    sections = Sections()
+    for kind, reason in look.failed.items():
+        sections.fail(kind, kind[:1].upper() + kind[1:], reason)
+    return sections
 
 
 def timeline(as_of: str, months: int = 6) -> dict:

@@ -251,15 +251,28 @@ def _describe_validation(spec: APISpec, app: Flask) -> None:
         "location": {"oneOf": [{"type": "null"}, _ref("SourceLocation")]},
         "waived": {"type": "boolean"}, "waiverReason": NULLABLE_STRING, "inBaseline": {"type": "boolean"},
     }))
+    spec.components.schema("FailedShape", _object({
+        "shape": STRING, "shapeName": NULLABLE_STRING,
+        "checklistItem": NULLABLE_STRING, "checklistItemLabel": NULLABLE_STRING,
+        "checklistItemNotation": NULLABLE_STRING,
+        "process": NULLABLE_STRING, "processLabel": NULLABLE_STRING,
+        "kind": {"type": "string", "enum": ["timeout", "error"]},
+        "reason": STRING,
+    }))
     spec.components.schema("ValidationReport", _object({
         "schemaVersion": {"const": "1.0"},
         "tool": _object({"name": {"const": "comgraph"}, "version": STRING}),
         "conforms": {"type": "boolean"},
+        "complete": {"type": "boolean",
+                     "description": "Every shape was evaluated; false when one is in failedShapes"},
         "failOn": {"type": "string", "enum": ["Violation", "Warning", "Info", "never"]},
         "asOf": {"type": "string", "format": "date"}, "asOfSource": STRING,
         "data": {"type": "array", "items": STRING}, "shapesDir": STRING, "engine": STRING,
         "counts": "SeverityCounts", "countsIncludingWaived": "SeverityCounts",
         "results": {"type": "array", "items": "ValidationResult"},
+        "failedShapes": {"type": "array", "items": "FailedShape",
+                         "description": "Shapes the store could not evaluate (refused, broken off, "
+                                        "timed out); the other shapes' findings are in results"},
         "staleWaivers": {"type": "array", "items": STRING},
         "fallbackShapes": {"type": "array", "items": STRING},
         "notices": {"type": "array", "items": STRING},
@@ -328,12 +341,21 @@ def _describe_checklist(spec: APISpec, app: Flask) -> None:
         "process": {"type": "string", "enum": list(PROCESSES)},
         "checked": {"type": "boolean"}, "violations": COUNT, "warnings": COUNT,
         "findings": {"type": "array", "items": "ChecklistFinding"},
+        "unknown": {"type": ["string", "null"],
+                    "description": "Why the item cannot be judged (a shape enforcing it could not be "
+                                   "evaluated, or validation did not run); null when it can"},
         "status": {"type": "string", "enum": list(STATUSES)},
+    }))
+    spec.components.schema("FailedSection", _object({
+        "section": STRING, "heading": STRING,
+        "reason": {"type": "string", "description": "Why the section could not be computed"},
+        "timed_out": {"type": "boolean"},
     }))
     spec.components.schema("ChecklistAssessment", _object({
         "as_of": {"type": "string", "format": "date"},
         "error": {"type": ["string", "null"], "description": "Why validation did not run, if it did not"},
         "items": {"type": "array", "items": "ChecklistItem"},
+        "failed_sections": {"type": "array", "items": "FailedSection"},
     }))
     spec.tag({"name": "checklist", "description": "The co-management checklist, assessed"})
     spec.path(path="/checklist.json", operations={"get": {

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from comgraph.app.charts import Edge, Node, format_number, network_page_data, scale_key, shared_scales
 from comgraph.app.dashboards import COMPONENT_ORDER, effective_as_of, label_of, text
 from comgraph.app.named_queries import as_of_arg, run
+from comgraph.app.sections import Sections
 from comgraph.app.tables import known_label, resource_url
 from comgraph.app.twins import twin_response
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -53,7 +54,8 @@ def scorecard(extension: str | None = None) -> Response | str:
     as_of = as_of_arg()
     effective = effective_as_of(as_of)
     stakeholder = request.args.get("stakeholder") or None
-    series = scorecard_series(as_of, stakeholder)
+    sections = Sections()
+    series = sections.compute("series", "Audit scorecard", lambda: scorecard_series(as_of, stakeholder))
 
     def csv_rows():
         yield ["stakeholder", "stakeholderLabel", "component", "componentLabel", "metric", "metricLabel",
@@ -65,14 +67,17 @@ def scorecard(extension: str | None = None) -> Response | str:
                        "" if point["met"] is None else str(point["met"]).lower()]
 
     if extension:
-        data = [{k: v for k, v in e.items() if k not in ("unit", "unitLabel", "operator")} for e in series]
+        data = None if series is None else [
+            {k: v for k, v in e.items() if k not in ("unit", "unitLabel", "operator")} for e in series]
         return twin_response(extension, html=lambda: "", rows=csv_rows, filename="scorecard",
                              data=lambda: {"as_of": effective, "series": data,
-                                           "period": f"every measurement up to {effective}"})
-    return _scorecard_page(series, as_of, effective, stakeholder)
+                                           "period": f"every measurement up to {effective}"},
+                             sections=sections, csv_from=["series"])
+    return _scorecard_page(series or [], as_of, effective, stakeholder, sections)
 
 
-def _scorecard_page(series: list[dict], as_of: str | None, effective: str, stakeholder: str | None) -> str:
+def _scorecard_page(series: list[dict], as_of: str | None, effective: str, stakeholder: str | None,
+                    sections: Sections) -> str:
     # The page lays the charts out and fixes their scales; static/scorecard.js draws them with
     # Vega-Lite from the rows of /views/audit-scorecard.json (data_url), the same rows as here.
     components = {e["component"]: e["componentLabel"] for e in series}
@@ -108,25 +113,31 @@ def _scorecard_page(series: list[dict], as_of: str | None, effective: str, stake
                        **({"stakeholder": stakeholder} if stakeholder else {}))
     return render_template(
         "dashboards/scorecard.html", components=[(c, components[c]) for c in component_order],
-        stakeholders=list(by_stakeholder.values()), as_of=effective,
+        stakeholders=list(by_stakeholder.values()), as_of=effective, sections=sections,
         picture={"data": data_url, "charts": charts},
         views=["audit-scorecard", "performance-against-target"],
     )
 
 
-def network_parts(as_of: str | None) -> tuple[dict[str, dict], list[dict]]:
+def network_parts(as_of: str | None, sections: Sections | None = None,
+                  ) -> tuple[dict[str, dict], list[dict] | None]:
     """The stakeholders current on the as-of date (with the parts they play) and the ties
-    between parties (the ``stakeholder-relations`` rows, over all records)."""
+    between parties (the ``stakeholder-relations`` rows, over all records). Each is a section
+    of its own (``sections``): the ties are None when they could not be computed, and without
+    the members only the parties the ties name are there."""
+    sections = sections if sections is not None else Sections()
     nodes: dict[str, dict] = OrderedDict()
-    for row in run("stakeholders-and-roles", as_of=as_of):
+    members = sections.compute("members", "Stakeholders", lambda: run("stakeholders-and-roles", as_of=as_of))
+    for row in members or []:
         if text(row.get("current")) != "true":
             continue
         key = text(row["stakeholder"])
         node = nodes.setdefault(key, {"iri": key, "label": label_of(row, "stakeholder"), "kinds": [],
                                       "member": True})
         node["kinds"].append(label_of(row, "stakeholderRole"))
+    relations = sections.compute("ties", "Ties between parties", lambda: run("stakeholder-relations"))
     ties = []
-    for row in run("stakeholder-relations"):
+    for row in relations or []:
         for end in ("party", "counterparty"):
             nodes.setdefault(text(row[end]), {"iri": text(row[end]), "label": label_of(row, end),
                                               "kinds": [], "member": False})
@@ -134,7 +145,7 @@ def network_parts(as_of: str | None) -> tuple[dict[str, dict], list[dict]]:
                      "counterparty": text(row["counterparty"]),
                      "counterpartyLabel": label_of(row, "counterparty"),
                      "relation": text(row["relation"]), "records": int(row["records"].value)})
-    return nodes, ties
+    return nodes, (None if relations is None else ties)
 
 
 @bp.get("/network")
@@ -142,19 +153,25 @@ def network_parts(as_of: str | None) -> tuple[dict[str, dict], list[dict]]:
 def network(extension: str | None = None) -> Response | str:
     as_of = as_of_arg()
     effective = effective_as_of(as_of)
-    nodes, ties = network_parts(as_of)
+    sections = Sections()
+    nodes, ties = network_parts(as_of, sections)
     if extension:
         def csv_rows():
             yield ["party", "partyLabel", "relation", "counterparty", "counterpartyLabel", "records"]
-            for t in ties:
+            for t in ties or []:
                 yield [t["party"], t["partyLabel"], t["relation"], t["counterparty"],
                        t["counterpartyLabel"], t["records"]]
 
-        listed = [{k: v for k, v in n.items() if k != "member"} for n in nodes.values()]
+        listed = None if sections.failed("members") else [{k: v for k, v in n.items() if k != "member"}
+                                                          for n in nodes.values()]
         return twin_response(extension, html=lambda: "", rows=csv_rows, filename="network",
                              data=lambda: {"as_of": effective, "members_on": effective,
-                                           "ties_over": "all records", "nodes": listed, "ties": ties})
-    clients = {text(row["client"]) for row in run("relationship-overview", as_of=as_of) if row.get("client")}
+                                           "ties_over": "all records", "nodes": listed, "ties": ties},
+                             sections=sections, csv_from=["ties"])
+    ties = ties or []
+    overview = sections.compute("clients", "The relationship's client",
+                                lambda: run("relationship-overview", as_of=as_of), [])
+    clients = {text(row["client"]) for row in overview if row.get("client")}
     boxes = {iri: Node(iri, n["label"], n["kinds"],
                        url_for("dashboards.stakeholder", iri=iri) if n["member"] else resource_url(iri),
                        "" if n["member"] or iri not in clients else "Client")
@@ -166,4 +183,5 @@ def network(extension: str | None = None) -> Response | str:
     return render_template("dashboards/network.html", nodes=boxes, edges=list(edges.values()),
                            picture=network_page_data(list(boxes.values()), url_for(
                                "pictures.network", extension="json", as_of=effective)),
-                           as_of=effective, views=["stakeholder-relations", "stakeholders-and-roles"])
+                           as_of=effective, sections=sections,
+                           views=["stakeholder-relations", "stakeholders-and-roles"])

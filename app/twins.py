@@ -7,7 +7,8 @@ the ontology and the validation report) asks here, so a browser's ``Accept: text
 ``Accept: application/json`` are read the same way everywhere. Responses that depend on the
 header say ``Vary: Accept``. The dashboards answer through ``twin_response``: the page, its data
 as ``.json`` and its rows as ``.csv`` (Datasette's rule: whatever a page shows, a machine can
-read).
+read). A dashboard's sections fail on their own (:mod:`comgraph.app.sections`): the JSON names
+them in ``failed_sections``, the CSV is a 503 when its own rows could not be computed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from comgraph.app.sections import Sections
 from flask import Response, request
 
 
@@ -36,16 +38,29 @@ DASHBOARD_TWINS = {"text/html": "html", "application/json": "json", "text/csv": 
 
 
 def twin_response(extension: str | None, *, html: Callable[[], str], data: Callable[[], object],
-                  rows: Callable[[], Iterable[Sequence[object]]], filename: str) -> Response:
+                  rows: Callable[[], Iterable[Sequence[object]]], filename: str,
+                  sections: Sections | None = None, csv_from: Iterable[str] = ()) -> Response:
     """A dashboard's answer in the format asked for (``twin_format`` over ``DASHBOARD_TWINS``).
 
     ``data`` is what the page shows, as plain JSON values (the ``.json`` twin); ``rows`` is the
     same as a table whose first row is the header (the ``.csv`` twin, a download named
-    ``filename.csv``); ``html`` renders the page. Only the one asked for is computed."""
+    ``filename.csv``); ``html`` renders the page. Only the one asked for is computed.
+
+    ``sections`` are the page's sections that could not be computed: the JSON object gets them
+    as ``failed_sections``; when one of ``csv_from`` (the sections the CSV's rows come from)
+    failed, the CSV twin is a 503 that names it instead of rows that would read as complete."""
     fmt = twin_format(extension, DASHBOARD_TWINS)
+    failures = sections.failures if sections is not None else []
     if fmt == "json":
-        response = Response(json.dumps(data(), indent=1, ensure_ascii=False) + "\n",
+        body = data()
+        if sections is not None and isinstance(body, dict):
+            body = body | {"failed_sections": sections.to_json()}
+        response = Response(json.dumps(body, indent=1, ensure_ascii=False) + "\n",
                             mimetype="application/json")
+    elif fmt == "csv" and (missing := sections.any_failed(*csv_from) if sections is not None else None):
+        response = Response(f"this section could not be computed: {missing.heading}: {missing.reason}\n",
+                            status=503, mimetype="text/plain",
+                            headers={"Retry-After": "1"} if missing.timed_out else None)
     elif fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
@@ -55,5 +70,7 @@ def twin_response(extension: str | None, *, html: Callable[[], str], data: Calla
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     else:
         response = Response(html(), mimetype="text/html")
+    if failures:
+        response.headers["X-Comgraph-Failed-Sections"] = ", ".join(f.section for f in failures)
     response.vary.add("Accept")
     return response

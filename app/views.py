@@ -87,7 +87,7 @@ def view(name: str) -> Response | str:
         return _parameter_error(query, values, exc, fmt)
     # A store error (here, or while a remote engine's answer is read as it streams) is
     # answered by the error table, comgraph.app.errors.
-    result = store.query(query.sparql, bindings=bindings)
+    result = query.execute(store, bindings)
     if fmt in _FORMATS:
         mimetype, results_format = _FORMATS[fmt]
         response = Response(result.serialize(format=results_format), mimetype=mimetype)

@@ -137,9 +137,15 @@ def test_load_into_an_engine_that_refuses_writes_exits_2(read_only_engine, data_
     assert out.stdout.splitlines() == ["n", "1"]
 
 
-def test_load_whose_update_is_refused_exits_2_and_leaves_no_staged_graph(data_file) -> None:
+def test_load_whose_update_is_refused_exits_2_and_leaves_no_staged_graph(data_file, monkeypatch) -> None:
     # The update URL points at the query endpoint, which refuses an update: the staged graph
-    # was already written through the Graph Store Protocol and must be taken away again.
+    # was already written through the Graph Store Protocol and must be taken away again. (Only
+    # an engine whose Graph Store POST is not atomic stages a load: the profile says so here.)
+    from comgraph.store.engines import PROFILES
+    from comgraph.store.remote import RemoteStore
+
+    monkeypatch.setattr(RemoteStore, "profile",
+                        property(lambda self: PROFILES["generic"], lambda self, value: None))
     with OxigraphServer() as engine:
         env = {"COMGRAPH_UPDATE_URL": engine.query_url}
         result = cli("load", str(data_file), "--store", engine.store_url, env=env)

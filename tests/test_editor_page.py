@@ -42,7 +42,9 @@ def test_every_named_query_is_offered_with_its_bound_text(client: FlaskClient) -
     examples = {e["name"]: e for e in _config(client)["examples"]}
     assert {"obligations-due", "raci-matrix", "stakeholder-relations"} <= set(examples)
     assert examples["obligations-due"]["title"] == "Obligations due soon"
-    assert "VALUES (?as_of ?months)" in examples["obligations-due"]["query"]
+    # The parameters' terms stand where the variables were (as_of 30 June, six months ahead).
+    assert ('?dueDate <= "2026-12-30"^^<http://www.w3.org/2001/XMLSchema#date>'
+            in examples["obligations-due"]["query"])
 
 
 def test_labels_name_iris_as_the_apps_pages_do(client: FlaskClient) -> None:

@@ -135,10 +135,30 @@ def test_as_of_defaults_to_the_data_as_of_date_else_today() -> None:
     assert "owed_by" not in bound
 
 
-def test_the_bound_text_opens_the_where_group_with_a_values_block() -> None:
+def test_the_bound_text_has_the_escaped_term_where_the_variable_was() -> None:
     query = Catalogue().get("obligations-by-party")
     text = query.text_with(query.bind({"search": '"} ; DROP ALL ; {"'}))
-    assert 'VALUES (?search) { ("\\"} ; DROP ALL ; {\\"") }' in text
+    assert 'FILTER (!true || CONTAINS(' in text
+    assert 'LCASE(STR("\\"} ; DROP ALL ; {\\""))))' in text
+    assert "?search" not in text.split("PREFIX", 1)[1]
+
+
+def test_horizon_end_is_bound_months_after_as_of_with_the_month_end_clamped() -> None:
+    query = Catalogue().get("obligations-due")
+
+    def end(as_of: str, months: str) -> str:
+        term = query.bind({"as_of": as_of, "months": months})["horizon_end"]
+        assert term.datatype == ox.NamedNode(XSD + "date")
+        return term.value
+
+    assert end("2026-06-30", "6") == "2026-12-30"
+    assert end("2026-08-31", "6") == "2027-02-28"
+    assert end("2026-06-30", "-1") == "2026-05-30"
+    # Beyond the years Python's dates hold, the horizon stops at the last (or first) of them.
+    assert end("2026-06-30", "1000000000") == "9999-12-31"
+    assert end("2026-06-30", "-1000000000") == "0001-01-01"
+    # A query whose text does not use ?horizon_end is not given one.
+    assert "horizon_end" not in Catalogue().get("raci-matrix").bind({"as_of": "2026-06-30"})
 
 
 def test_an_unknown_query_name_lists_the_known_ones() -> None:

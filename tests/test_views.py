@@ -72,7 +72,13 @@ def test_every_view_answers_as_html_json_and_csv_with_the_same_rows_as_sparql(cl
     query = Catalogue().get(name)
     with app.app_context():
         text = query.text_with(query.bind({}, get_store()))
-    assert normalised(data.json) == normalised(sparql_json(client, text))
+    expected = sparql_json(client, text)
+    # A view reads the items of a GROUP_CONCAT column in one order, whatever the engine's.
+    for row in expected["results"]["bindings"]:
+        for column, separator in query.group_concat_columns.items():
+            if column in row:
+                row[column]["value"] = separator.join(sorted(row[column]["value"].split(separator)))
+    assert normalised(data.json) == normalised(expected)
     if not query.extra.get("defects"):  # defect views may rightly be empty on a sound demo
         assert data.json["results"]["bindings"], name
     records = list(csv.reader(io.StringIO(table.data.decode())))
@@ -113,8 +119,9 @@ def test_the_editor_link_carries_the_exact_query_with_its_bindings(client: Flask
     links = [part.split('"', 1)[0] for part in page[start:].split('href="')[1:4]]
     editor = next(link for link in links if link.startswith("/editor?"))
     text = parse_qs(urlsplit(editor.replace("&amp;", "&")).query)["query"][0]
-    assert ('VALUES (?as_of ?months) { ("2026-06-30"^^<http://www.w3.org/2001/XMLSchema#date> '
-            '"2"^^<http://www.w3.org/2001/XMLSchema#integer>) }') in text
+    # The bound terms stand where the variables were: from 30 June, two months run to 30 August.
+    assert ('FILTER (?dueDate >= "2026-06-30"^^<http://www.w3.org/2001/XMLSchema#date> && '
+            '?dueDate <= "2026-08-30"^^<http://www.w3.org/2001/XMLSchema#date>)') in text
     assert text.startswith("# title: Obligations due soon")
 
 

@@ -166,7 +166,8 @@ def test_the_editor_link_opens_the_view_in_the_query_editor(browser: object, bas
     WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, ".yasqe .CodeMirror")))
     text = browser.execute_script("return document.querySelector('.CodeMirror').CodeMirror.getValue()")
     shot(browser, "editor-from-view")
-    assert text.startswith("# title: RACI matrix") and "VALUES (?as_of)" in text
+    assert text.startswith("# title: RACI matrix") and \
+        '?startDate <= "2026-06-30"^^<http://www.w3.org/2001/XMLSchema#date>' in text
 
 
 def test_no_page_breaks_the_content_security_policy(browser: object, base_url: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 import click
 
@@ -33,11 +34,25 @@ class Fail(click.ClickException):
         click.echo(f"comgraph: {self.format_message()}", err=True)
 
 
+#: Where ``comgraph --engine NAME`` keeps the engine's name for the command (``click.Context.meta``).
+ENGINE_KEY = "comgraph.engine"
+
+
+def chosen_engine() -> str | None:
+    """The engine ``comgraph --engine NAME`` named, if any (``open_store`` reads
+    ``COMGRAPH_ENGINE`` itself)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(ENGINE_KEY) if ctx is not None else None
+
+
 def open_or_fail(store_url: str) -> Store:
+    """The store at STORE_URL (of the engine ``--engine`` names, if given); Fail otherwise."""
+    engine = chosen_engine()
     try:
-        return open_store(store_url)
-    except StoreError as exc:
-        raise Fail(str(exc)) from None
+        # engine= only when given, so a store URL opens the same with or without the option.
+        return open_store(store_url, engine=engine) if engine else open_store(store_url)
+    except (StoreError, ValueError) as exc:  # ValueError: a URL urllib cannot split ("[::1")
+        raise Fail(f"store URL {store_url!r}: {exc}" if isinstance(exc, ValueError) else str(exc)) from None
 
 
 def load_data(store: Store, data: tuple[str, ...] | list[str], *, graph: str | None = None,
@@ -60,8 +75,32 @@ def load_data(store: Store, data: tuple[str, ...] | list[str], *, graph: str | N
 
                 return store.load(paths, graph=graph, format=fmt, progress=progress)
         return store.load(paths, graph=graph, format=fmt)
-    except (StoreError, ValueError) as exc:
-        raise Fail(str(exc)) from None
+    except Exception as exc:
+        message = engine_connection_failure(exc)
+        if message is None and isinstance(exc, (StoreError, ValueError)):
+            message = str(exc)
+        if message is None:
+            raise
+        raise Fail(message) from None
+
+
+def engine_connection_failure(exc: BaseException) -> str | None:
+    """requests' or urllib3's own error (an answer cut off while it was read straight from the
+    socket, a URL they cannot use) as one line; None for any other error. Looked up only if they
+    were imported: a command that never talked HTTP cannot have raised one, and the CLI does not
+    import them."""
+    requests = sys.modules.get("requests")
+    urllib3 = sys.modules.get("urllib3")
+    if not ((requests is not None and isinstance(exc, requests.RequestException))
+            or (urllib3 is not None and isinstance(exc, urllib3.exceptions.HTTPError))):
+        return None
+    # They wrap each other's errors, each as its first argument: say the innermost text.
+    reason: Any = exc
+    while isinstance(reason, BaseException) and reason.args:
+        reason = reason.args[0]
+    if requests is not None and isinstance(exc, requests.exceptions.InvalidURL):
+        return f"the engine's URL cannot be used: {reason}"
+    return f"the connection to the engine broke: {reason}"
 
 
 def os_error_message(exc: OSError) -> str:

@@ -1,7 +1,14 @@
-"""Rendering query results for the terminal and for files: table, JSON, CSV, TSV, XML, RDF."""
+"""Rendering query results for the terminal and for files (table, JSON, CSV, TSV, XML, RDF), and
+writing an output file so that a failure leaves no empty or half-written file behind."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
@@ -55,3 +62,46 @@ def write_table(result, out: IO[str], *, width: int | None = None) -> int:
         out.write(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
     return len(rows)
+
+
+@contextlib.contextmanager
+def replaced_on_success(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file to write ``path``'s new content into: a temporary file beside it, renamed
+    over ``path`` only when the block ends without an error. On any failure (an engine that is
+    down, a query that fails half-way through its answer) the temporary file is removed, and
+    ``path`` is left as it was: absent, or with its old content.
+
+    Something other than a regular file (``/dev/stdout``, a named pipe) is written directly:
+    there is nothing to rename over it.
+    """
+    target = Path(path)
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as direct:
+            yield direct
+        return
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.part")
+    # 0o666 less the umask, as open() gives a new file; the old file's own mode when replacing one.
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as sink:
+            if mode is not None:
+                os.fchmod(sink.fileno(), stat.S_IMODE(mode))
+            yield sink
+            sink.flush()
+            os.fsync(sink.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def write_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (see ``replaced_on_success``)."""
+    with replaced_on_success(path) as sink:
+        sink.write(data)
+

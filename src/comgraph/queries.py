@@ -5,12 +5,19 @@ description, process, parameters with their types and defaults, and what each re
 means; the format is documented in ``queries/README.md``). The CLI (``comgraph query NAME``), the
 web views (``/views/NAME``) and the tests all run named queries through this module, so a value
 given for a parameter is always parsed into a typed RDF term and handed to the Store's
-``bindings=`` (a VALUES block), never pasted into the query text.
+``bindings=`` (the serialised term stands for the variable), never pasted into the query text.
+
+The queries stay inside SPARQL 1.1 (``comgraph.portability`` lints them), so what SPARQL 1.1
+cannot say is done here: a date N months after the as-of date is computed in Python and bound
+(:data:`DERIVED`), and the results are read the same on every engine (:meth:`NamedQuery.execute`:
+the items of a ``GROUP_CONCAT`` column in one order, booleans as ``xsd:boolean``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,11 +28,12 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
+from comgraph import sparql_text
 from comgraph.namespaces import PREFIXES, PROCESS, XSD
 from comgraph.paths import queries_dir
 from comgraph.store import Store
 from comgraph.store.base import QueryResult, Term
-from comgraph.store.bindings import inject_values
+from comgraph.store.bindings import bind_terms
 
 CG = PREFIXES["cg"]
 PROCESS_SCHEME = PROCESS
@@ -179,6 +187,9 @@ class NamedQuery:
     path: Path
     parameters: tuple[Parameter, ...] = ()
     columns: tuple[Column, ...] = ()
+    #: Columns that hold booleans (the header's ``booleans``): engines that answer booleans as
+    #: 1 and 0 (Virtuoso) have them read back as ``true`` and ``false``.
+    booleans: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -212,15 +223,153 @@ class NamedQuery:
                 bound[p.name] = p.parse(p.default)
             elif p.required:
                 raise ParameterError(p.name, "a value is required")
+        for name, derive in DERIVED.items():
+            if name in self.variables and name not in bound:
+                term = derive(bound)
+                if term is not None:
+                    bound[name] = term
         return bound
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """The names of the variables the query's text uses."""
+        return _variables(self.sparql)
+
+    @property
+    def group_concat_columns(self) -> dict[str, str]:
+        """The columns the query projects as ``GROUP_CONCAT(...)``, each with its separator."""
+        return group_concat_columns(self.sparql)
 
     def text_with(self, bindings: Mapping[str, Term]) -> str:
         """The exact SPARQL that runs for these bindings (for the editor link and /sparql)."""
-        return inject_values(self.sparql, bindings) if bindings else self.sparql
+        return bind_terms(self.sparql, bindings) if bindings else self.sparql
+
+    def execute(self, store: Store, bindings: Mapping[str, Term], *,
+                timeout: float | None = None) -> QueryResult:
+        """Run the query with terms already bound (:meth:`bind`), its results read the same on
+        every engine: the items of each ``GROUP_CONCAT`` column sorted, and the declared
+        ``booleans`` columns as ``xsd:boolean`` where the engine answers 1 and 0."""
+        result = store.query(self.sparql, bindings=bindings, timeout=timeout)
+        booleans = self.booleans if store.profile.booleans_as_integers else ()
+        return normalise(result, self.group_concat_columns, booleans)
 
     def run(self, store: Store, values: Mapping[str, str | None] | None = None, *,
             timeout: float | None = None) -> QueryResult:
-        return store.query(self.sparql, bindings=self.bind(values or {}, store), timeout=timeout)
+        return self.execute(store, self.bind(values or {}, store), timeout=timeout)
+
+
+def horizon_end(bound: Mapping[str, Term]) -> Term | None:
+    """``horizon_end``: the day ``months`` months after ``as_of`` (30 June + 6 months is
+    30 December; 31 August + 6 months is 28 February), computed in Python because SPARQL 1.1
+    cannot add months to a date. A query compares with it inclusively or not, as it says."""
+    as_of, months = bound.get("as_of"), bound.get("months")
+    if not isinstance(as_of, ox.Literal) or not isinstance(months, ox.Literal):
+        return None
+    from dateutil.relativedelta import relativedelta
+
+    n = int(months.value)
+    try:
+        end = dt.date.fromisoformat(as_of.value) + relativedelta(months=n)
+    except (OverflowError, ValueError):
+        # Past the years Python's dates hold (1 to 9999): the horizon is as far as they go,
+        # which gives the same rows for any data.
+        end = dt.date.max if n > 0 else dt.date.min
+    return ox.Literal(end.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+
+
+#: Variables the catalogue binds from the parameters when a query's text uses them, because
+#: SPARQL 1.1 cannot compute them portably.
+DERIVED = {"horizon_end": horizon_end}
+
+
+@functools.lru_cache(maxsize=256)
+def _variables(sparql: str) -> frozenset[str]:
+    return frozenset(m.group()[1:] for m in sparql_text.TOKEN.finditer(sparql) if m.lastgroup == "var")
+
+
+@functools.lru_cache(maxsize=256)
+def group_concat_columns(sparql: str) -> dict[str, str]:
+    """The columns the outermost SELECT projects as ``(GROUP_CONCAT(...) AS ?column)``, each
+    with its separator (a single space when none is given)."""
+    tokens = [m for m in sparql_text.TOKEN.finditer(sparql) if m.lastgroup != "comment"]
+    found: dict[str, str] = {}
+    start = next((i for i, t in enumerate(tokens) if t.lastgroup == "word" and t.group().upper() == "SELECT"),
+                 None)
+    if start is None:
+        return found
+    i, parens = start + 1, 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.lastgroup in ("open", "close") or (t.lastgroup == "word" and t.group().upper() == "WHERE"):
+            break
+        if t.group() == "(":
+            parens += 1
+            head = tokens[i + 1] if i + 1 < len(tokens) else None
+            if parens == 1 and head is not None and head.group().upper() == "GROUP_CONCAT":
+                end, separator = _group_concat_call(tokens, i + 2)
+                rest = [x.group() for x in tokens[end + 1:end + 4]]
+                if len(rest) == 3 and rest[0].upper() == "AS" and rest[2] == ")" and rest[1][0] in "?$":
+                    found[rest[1][1:]] = separator
+        elif t.group() == ")":
+            parens -= 1
+        i += 1
+    return found
+
+
+def _group_concat_call(tokens: list[re.Match[str]], i: int) -> tuple[int, str]:
+    """From the ``(`` after GROUP_CONCAT: the index of its ``)`` and its separator."""
+    depth, separator = 0, " "
+    while i < len(tokens):
+        text = tokens[i].group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+            if depth == 0:
+                return i, separator
+        elif (text.upper() == "SEPARATOR" and depth == 1 and i + 2 < len(tokens)
+              and tokens[i + 1].group() == "=" and tokens[i + 2].lastgroup == "string"):
+            separator = _string_value(tokens[i + 2].group())
+        i += 1
+    return i, separator
+
+
+def _string_value(token: str) -> str:
+    """The value of a SPARQL string token (its quotes removed, its escapes read)."""
+    quote = 3 if token[:3] in ('"""', "'''") else 1
+    body = token[quote:-quote]
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), body)
+
+
+_XSD_BOOLEAN = XSD + "boolean"
+_XSD_INTEGER = XSD + "integer"
+
+
+def normalise(result: QueryResult, group_concats: Mapping[str, str], booleans: Iterable[str]) -> QueryResult:
+    """``result`` with the items of each ``GROUP_CONCAT`` column (split at its separator)
+    sorted, and 1/0 integers in the ``booleans`` columns as ``true``/``false``. Results with
+    neither kind of column stream through untouched."""
+    booleans = set(booleans)
+    variables = [v.value for v in getattr(result, "variables", [])]
+    concats = {c: sep for c, sep in group_concats.items() if c in variables and sep}
+    booleans &= set(variables)
+    if not concats and not booleans:
+        return result
+    data = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
+    for row in data["results"]["bindings"]:
+        for column, separator in concats.items():
+            cell = row.get(column)
+            if cell and cell.get("type") == "literal":
+                cell["value"] = separator.join(sorted(cell["value"].split(separator)))
+        for column in booleans:
+            cell = row.get(column)
+            # Virtuoso answers a computed boolean as 1 or 0 typed xsd:integer (or xsd:boolean).
+            if (cell and cell.get("type") == "literal" and cell.get("value") in ("0", "1")
+                    and cell.get("datatype") in (_XSD_INTEGER, _XSD_BOOLEAN)):
+                row[column] = {"type": "literal", "datatype": _XSD_BOOLEAN,
+                               "value": "true" if cell["value"] == "1" else "false"}
+    return ox.parse_query_results(json.dumps(data).encode(), format=ox.QueryResultsFormat.JSON)
 
 
 def as_of_date(store: Store | None) -> dt.date:
@@ -314,9 +463,18 @@ def parse_query_file(path: Path) -> NamedQuery:
         path=path,
         parameters=tuple(_parameters(where, header.get("parameters") or {})),
         columns=tuple(Column(str(k), str(v or "").strip()) for k, v in (header.get("columns") or {}).items()),
+        booleans=_booleans(where, header.get("booleans")),
         extra={k: v for k, v in header.items()
-               if k not in ("title", "description", "process", "parameters", "columns")},
+               if k not in ("title", "description", "process", "parameters", "columns", "booleans")},
     )
+
+
+def _booleans(where: str, spec: Any) -> tuple[str, ...]:
+    if spec is None:
+        return ()
+    if not isinstance(spec, list) or not all(isinstance(c, str) and _VARIABLE.match(c) for c in spec):
+        raise CatalogueError(f"{where}: 'booleans' must list the names of the boolean columns")
+    return tuple(spec)
 
 
 def _parameters(where: str, spec: Any) -> Iterable[Parameter]:

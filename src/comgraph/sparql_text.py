@@ -1,9 +1,10 @@
 """Looking inside SPARQL text without a parser: one lexer, its helpers, and one memo.
 
 Several places need a quick look at a query's text before (or instead of) a real parse: which
-form it is (to choose the answer's formats), where its WHERE group opens (to bind parameters
-with a VALUES block), where an update's top-level WHERE clauses are (to write in the
-Protocol's USING clauses), its short hash for the access log. They all read the same tokens:
+form it is (to choose the answer's formats), where its WHERE group opens (where the compiled
+shapes put their focus), where a variable stands and in which clause (to bind parameters by
+writing their terms in, :func:`bind_variables`), where an update's top-level WHERE clauses are
+(to write in the Protocol's USING clauses), its short hash for the access log. They all read the same tokens:
 :data:`TOKEN` skips comments, strings and IRIs, so a brace or a keyword inside them never
 misleads a helper. A decision about safety is never made here: that needs a real parse
 (:mod:`comgraph.sparql_parse`).
@@ -237,6 +238,122 @@ def substitute_variables(sparql: str, values: dict[str, str]) -> str:
             parts += [sparql[last:match.start()], values[match.group()[1:]]]
             last = match.end()
     return "".join(parts) + sparql[last:]
+
+
+
+class BindingConflict(ValueError):
+    """A bound parameter stands where a constant cannot: the query assigns it (``AS ?x``,
+    ``VALUES ?x``). ``parameter`` is its name."""
+
+    def __init__(self, parameter: str, reason: str):
+        self.parameter = parameter
+        super().__init__(f"parameter {parameter!r}: {reason}")
+
+
+#: Words that end a GROUP BY or ORDER BY clause (or start the next one).
+_SOLUTION_MODIFIERS = {"GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"}
+
+
+def bind_variables(sparql: str, values: dict[str, str]) -> str:
+    """``sparql`` with each variable named in ``values`` replaced by its text (a serialised RDF
+    term) everywhere it occurs, subqueries included: a bound parameter is a constant of the
+    whole query, as in a prepared statement, so every engine sees it inside ``OPTIONAL``,
+    ``FILTER``, ``EXISTS`` and subqueries alike (a ``VALUES`` block joined at the top is not
+    seen by a filter inside ``OPTIONAL`` on some engines).
+
+    Where a term cannot stand, the place is rewritten so the query keeps its meaning: a
+    variable in the query's own projection becomes ``(TERM AS ?x)`` (the column stays); in a
+    subquery's projection it is dropped (every use outside is the constant too), or becomes
+    ``(TERM AS ?_bound_x)`` when it is all the subquery projects; ``BOUND(?x)`` becomes ``true``,
+    and a variable in GROUP BY or ORDER BY becomes ``(TERM)``. A query that
+    assigns the variable (``(... AS ?x)``, ``BIND (... AS ?x)``, ``VALUES ?x``) cannot be bound
+    this way: :class:`BindingConflict` names it. Variables inside strings, IRIs and comments
+    are never touched; ``$x`` is ``?x``.
+    """
+    if not values:
+        return sparql
+    tokens = [m for m in TOKEN.finditer(sparql) if m.lastgroup != "comment"]
+    parts: list[str] = []
+    last = 0
+    clause = ""  # "projection", "modifier" (GROUP BY / ORDER BY) or "values" (a VALUES header)
+    parens = 0  # parentheses open within the clause
+    depth = 0  # braces open
+    drop = False  # whether bound variables leave this (a subquery's) projection
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        kind, text = token.lastgroup, token.group()
+        previous = tokens[i - 1].group().upper() if i else ""
+        if kind == "word" and not sparql.startswith(":", token.end()):
+            word = text.upper()
+            if word == "SELECT":
+                clause, parens = "projection", 0
+                drop = depth > 0 and _projects_more_than(tokens, i, values)
+            elif word == "BY" and previous in ("GROUP", "ORDER"):
+                clause, parens = "modifier", 0
+            elif word == "VALUES":
+                clause, parens = "values", 0
+            elif word in ("WHERE", "FROM") and clause == "projection" and parens == 0:
+                clause = ""
+            elif word in _SOLUTION_MODIFIERS and clause == "modifier":
+                clause = ""
+            elif word == "BOUND" and _is_bound_call(tokens, i, values):
+                parts += [sparql[last:token.start()], "true"]
+                last = tokens[i + 3].end()
+                i += 4
+                continue
+        elif kind in ("open", "close"):
+            clause = ""
+            depth += 1 if kind == "open" else -1
+        elif text == "(":
+            parens += 1
+        elif text == ")":
+            parens -= 1
+        elif kind == "var" and text[1:] in values:
+            name, term = text[1:], values[text[1:]]
+            if previous == "AS":
+                raise BindingConflict(name, f"the query assigns {text} (AS {text}), so it cannot "
+                                            "be bound to a value")
+            if clause == "values":
+                raise BindingConflict(name, f"the query gives {text} its own VALUES, so it cannot "
+                                            "be bound to a value")
+            if clause == "projection" and parens == 0:
+                if depth == 0:
+                    term = f"({term} AS {text})"
+                else:
+                    # A subquery's column would clash with the outer query's (TERM AS ?x); one
+                    # that projects nothing else keeps a column of another name, so it still
+                    # returns as many rows.
+                    term = "" if drop else f"({term} AS ?_bound_{name})"
+            elif clause == "modifier" and parens == 0:
+                term = f"({term})"
+            parts += [sparql[last:token.start()], term]
+            last = token.end()
+        i += 1
+    return "".join(parts) + sparql[last:]
+
+
+def _projects_more_than(tokens: list[re.Match[str]], select: int, values: dict[str, str]) -> bool:
+    """Whether the projection after token ``select`` has an item besides the bound variables."""
+    parens = 0
+    for token in tokens[select + 1:]:
+        text = token.group()
+        ends = token.lastgroup == "word" and text.upper() in ("WHERE", "FROM") and parens == 0
+        if token.lastgroup in ("open", "close") or ends:
+            return False
+        if parens == 0 and (text in ("(", "*") or (token.lastgroup == "var" and text[1:] not in values)):
+            return True
+        parens += (text == "(") - (text == ")")
+    return False
+
+
+def _is_bound_call(tokens: list[re.Match[str]], i: int, values: dict[str, str]) -> bool:
+    """Whether tokens ``i``.. read ``BOUND ( ?x )`` for a variable being bound."""
+    if i + 3 >= len(tokens):
+        return False
+    open_, var, close = tokens[i + 1], tokens[i + 2], tokens[i + 3]
+    return (open_.group() == "(" and var.lastgroup == "var" and var.group()[1:] in values
+            and close.group() == ")")
 
 
 #: A SELECT of one triple pattern (prologue, projection, one pattern, optional LIMIT).

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from comgraph.cli_common import Fail, data_options, open_with_data, parse_date
+from comgraph.output import write_file
 from comgraph.store import DEFAULT_STORE_URL, StoreError
 
 CatalogProblem = Fail  # what the catalogue commands raise: "comgraph: message", exit code 2
@@ -32,7 +33,7 @@ def _store_options(f):
 
 def _write(payload: bytes, output: str | None) -> None:
     if output:
-        Path(output).write_bytes(payload)
+        write_file(output, payload)  # whole or not at all
     else:
         sys.stdout.buffer.write(payload)
         sys.stdout.flush()

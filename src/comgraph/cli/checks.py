@@ -4,11 +4,11 @@ pipelines run, and the ontology's pages."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from comgraph.cli_common import Fail, open_or_fail, store_option
+from comgraph.output import write_file
 from comgraph.sources import expand_data_paths
 from comgraph.store import DEFAULT_STORE_URL, LoadError, Store, StoreError
 
@@ -22,6 +22,9 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
                                  "followed by :PATH", param_hint="--format")
     return name, path or None
 
+
+#: Seconds each shape's query may run on a remote store when --shape-timeout is not given.
+DEFAULT_REMOTE_SHAPE_TIMEOUT = 300.0
 
 @click.command("validate")
 @click.argument("data", nargs=-1, type=click.Path())
@@ -41,14 +44,20 @@ def _format_spec(spec: str) -> tuple[str, str | None]:
               help="The date that date checks use (default: the data's cg:asOfDate, else today).")
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql", show_default=True,
               help="sparql: shapes compiled to SPARQL, run by the store; pyshacl: the reference engine.")
+@click.option("--shape-timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="Time limit for each shape's query; a shape that reaches it is named in the report "
+                   "and abandoned, the others still run (exit 2). 0: no limit. Default: 300 on a "
+                   "remote store, none on the embedded one.")
 @click.pass_context
 def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, shapes_dir: str | None,
                      formats: tuple[str, ...], fail_on: str, waivers: str | None, baseline: str | None,
-                     inference: str, as_of: str | None, engine: str) -> None:
+                     inference: str, as_of: str | None, engine: str, shape_timeout: float | None) -> None:
     """Validate DATA files or folders (or the store at --store) against the SHACL shapes.
 
     Exit codes: 0 conforms at the --fail-on level, 1 findings, 2 usage, parse or runtime error,
-    3 a SHACL feature comgraph cannot check.
+    or a shape that could not be checked (its query refused or timed out; the report is still
+    written, naming it, with every other shape's findings), 3 a SHACL feature comgraph cannot
+    check.
     """
     from comgraph.validate import Severity, UnsupportedFeature, ValidationError, validate
     from comgraph.validate.baseline import BaselineError, apply_baseline, load_baseline
@@ -67,8 +76,15 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
         waiver_list = load_waivers(waivers) if waivers else []
         known = load_baseline(baseline) if baseline else None
         target = list(data) if data else open_or_fail(store_url)
+        if shape_timeout is None:
+            # A remote engine gets a limit per shape by default. In this process a limit means a
+            # forked child per query, whose scans copy the store's pages (a second copy of a 1M
+            # store per child): only when asked for.
+            remote = isinstance(target, Store) and not target.holds_data_in_process
+            shape_timeout = DEFAULT_REMOTE_SHAPE_TIMEOUT if remote else 0
         try:
-            report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine)
+            report = validate(target, shapes_dir, as_of=as_of, inference=inference, engine=engine,
+                              shape_timeout=shape_timeout or None)
         finally:
             if isinstance(target, Store):
                 target.close()
@@ -84,7 +100,7 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
     for name, path in outputs:
         text = render(report, name, level)
         if path:
-            Path(path).write_text(text, encoding="utf-8")
+            write_file(path, text.encode("utf-8"))  # whole or not at all
         else:
             click.echo(text, nl=False)
         if name == "github":
@@ -94,6 +110,10 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
             if summary_file:
                 with open(summary_file, "a", encoding="utf-8") as sink:
                     sink.write(summary(report, level))
+    if report.failed_shapes:
+        for failure in report.failed_shapes:
+            click.echo(f"comgraph: shape not checked: {failure.title}: {failure.reason}", err=True)
+        sys.exit(2)
     sys.exit(0 if report.conforms(level) else 1)
 
 

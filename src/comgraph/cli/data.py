@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import IO
 
 import click
 import pyoxigraph as ox
 
 from comgraph.cli_common import Fail, data_options, load_data, open_or_fail, open_with_data, store_option
-from comgraph.output import RESULT_FORMATS, write_table
+from comgraph.output import RESULT_FORMATS, replaced_on_success, write_table
 from comgraph.sources import expand_data_paths
 from comgraph.store import FORMAT_NAMES, StoreError, format_for_path, parse_format
 
@@ -82,7 +83,7 @@ def query(sparql: str | None, data: tuple[str, ...], demo: bool, out_format: str
     with open_with_data(store_url, data, demo) as store:
         try:
             if named is not None:
-                result = store.query(text, bindings=named.bind(_param_values(params), store))
+                result = named.run(store, _param_values(params))
             else:
                 result = store.query(text)
             _write_result(result, out_format, output)
@@ -124,33 +125,35 @@ def _read_query(arg: str) -> str:
 
 
 def _write_result(result, out_format: str, output: str | None) -> None:
-    sink = open(output, "wb") if output else sys.stdout.buffer
-    try:
-        if isinstance(result, ox.QueryBoolean):
-            if out_format in RESULT_FORMATS:
-                sink.write(result.serialize(format=RESULT_FORMATS[out_format]))
-            else:
-                sink.write(b"true\n" if bool(result) else b"false\n")
-        elif hasattr(result, "variables"):
-            if out_format == "table":
-                import io
+    if output:
+        with replaced_on_success(output) as sink:
+            _render_result(result, out_format, sink, terminal=False)
+    else:
+        _render_result(result, out_format, sys.stdout.buffer, terminal=sys.stdout.isatty())
+        sys.stdout.buffer.flush()
 
-                text = io.StringIO()
-                terminal = output is None and sys.stdout.isatty()
-                write_table(result, text, width=shutil.get_terminal_size().columns if terminal else None)
-                sink.write(text.getvalue().encode())
-            elif out_format in RESULT_FORMATS:
-                result.serialize(sink, RESULT_FORMATS[out_format])
-            else:
-                raise Fail(f"--format {out_format} is for CONSTRUCT; a SELECT takes table, "
-                           "json, csv, tsv or xml")
+
+def _render_result(result, out_format: str, sink: IO[bytes], *, terminal: bool) -> None:
+    if isinstance(result, ox.QueryBoolean):
+        if out_format in RESULT_FORMATS:
+            sink.write(result.serialize(format=RESULT_FORMATS[out_format]))
         else:
-            fmt = parse_format("turtle" if out_format in ("table", *RESULT_FORMATS) else out_format)
-            result.serialize(sink, fmt)
-        sink.flush()
-    finally:
-        if output:
-            sink.close()
+            sink.write(b"true\n" if bool(result) else b"false\n")
+    elif hasattr(result, "variables"):
+        if out_format == "table":
+            import io
+
+            text = io.StringIO()
+            write_table(result, text, width=shutil.get_terminal_size().columns if terminal else None)
+            sink.write(text.getvalue().encode())
+        elif out_format in RESULT_FORMATS:
+            result.serialize(sink, RESULT_FORMATS[out_format])
+        else:
+            raise Fail(f"--format {out_format} is for CONSTRUCT; a SELECT takes table, "
+                       "json, csv, tsv or xml")
+    else:
+        fmt = parse_format("turtle" if out_format in ("table", *RESULT_FORMATS) else out_format)
+        result.serialize(sink, fmt)
 
 
 @click.command()
@@ -177,7 +180,7 @@ def dump(rdf_format: str | None, graph: str | None, output: str | None, data: tu
         load_data(store, data, quiet=True)
         try:
             if output:
-                with open(output, "wb") as sink:
+                with replaced_on_success(output) as sink:
                     store.dump(sink, fmt, graph=graph)
             else:
                 store.dump(sys.stdout.buffer, fmt, graph=graph)

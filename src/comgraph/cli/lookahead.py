@@ -9,6 +9,7 @@ from urllib.parse import quote
 import click
 
 from comgraph.cli_common import Fail, data_options, open_with_data, parse_date
+from comgraph.output import write_file
 from comgraph.store import StoreError
 
 
@@ -40,6 +41,10 @@ def lookahead_command(months: int, as_of: str | None, out_format: str, output: s
         except StoreError as exc:
             raise Fail(str(exc)) from None
     _write(render(look, out_format).encode(), output)
+    if look.failed:  # written with what could be computed; exit 2 says it is not all there
+        for kind, reason in look.failed.items():
+            click.echo(f"comgraph: could not compute {kind}: {reason}", err=True)
+        sys.exit(2)
 
 
 @click.command("calendar")
@@ -79,8 +84,7 @@ def calendar_command(output: str | None, as_of: str | None, stakeholder: str | N
 
 def _write(body: bytes, output: str | None) -> None:
     if output:
-        with open(output, "wb") as sink:
-            sink.write(body)
+        write_file(output, body)
     else:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -24,11 +24,10 @@ def diff(old: str, new: str, out_format: str, output: str | None) -> None:
     Exit codes, as diff(1): 0 no changes, 1 changes found, 2 an error (a file that does not
     parse is named FILE:LINE:COL).
     """
-    from pathlib import Path
-
     from comgraph.cli_common import Fail
     from comgraph.diff import SideError, diff_sides
     from comgraph.diff.render import render
+    from comgraph.output import write_file
 
     try:
         result = diff_sides(old, new)
@@ -36,7 +35,7 @@ def diff(old: str, new: str, out_format: str, output: str | None) -> None:
         raise Fail(str(exc)) from None
     text = render(result, out_format)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_file(output, text.encode("utf-8"))  # whole or not at all
     else:
         click.echo(text, nl=False)
     sys.exit(1 if result.has_changes else 0)

@@ -14,8 +14,8 @@ import sys
 
 import click
 
-from comgraph.cli_common import Fail, parse_date
-from comgraph.store import DEFAULT_STORE_URL, Store, StoreError, open_store
+from comgraph.cli_common import Fail, open_or_fail, parse_date
+from comgraph.store import DEFAULT_STORE_URL, Store, StoreError
 
 ImportProblem = Fail  # what the import commands raise: "comgraph: message", exit code 2
 
@@ -48,10 +48,7 @@ def _open(store_url: str, output: str | None) -> Store | None:
                             "or -o FILE.ttl to write Turtle")
     if store_url == DEFAULT_STORE_URL:
         return None
-    try:
-        return open_store(store_url)
-    except StoreError as exc:
-        raise ImportProblem(str(exc)) from None
+    return open_or_fail(store_url)  # with comgraph --engine NAME's engine
 
 
 def _run(store_url: str, output: str | None, quiet: bool, read) -> None:

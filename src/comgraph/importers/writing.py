@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from comgraph.importers.common import CG, RDF_TYPE, RDFS_LABEL, XSD, mint, term
 from comgraph.importers.problems import CellRef
 from comgraph.namespaces import PREFIXES
+from comgraph.output import write_file
 from comgraph.store import Source, Store
 
 # -- building and writing the graph ----------------------------------------------------------
@@ -260,7 +261,7 @@ def write_output(builder: GraphBuilder, store: Store | None, output: str | None,
                  graph: ox.NamedNode) -> str:
     """Write Turtle to ``output``, or replace the source's triples in ``store``; a summary."""
     if output:
-        Path(output).write_bytes(builder.turtle())
+        write_file(output, builder.turtle())  # whole or not at all
         return f"wrote {len(builder)} triple(s) to {output}"
     assert store is not None
     result = replace_source(store, graph, builder)

@@ -23,7 +23,7 @@ from comgraph.lookahead.recurrence import Recurrence, next_period
 from comgraph.lookahead.trend import project
 from comgraph.namespaces import PREFIXES, PROCESS
 from comgraph.queries import Catalogue
-from comgraph.store import Store
+from comgraph.store import EngineAnswerBroken, Store, StoreError, StoreUnavailable
 
 CHECKLIST = PREFIXES.get("cgchk", "https://w3id.org/comgraph/vocab/checklist/")
 FORECAST_CURRENT = CHECKLIST + "forecast-current"
@@ -59,6 +59,8 @@ class Judgements:
 
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     error: str | None = None
+    #: Items whose shape could not be evaluated (item IRI -> why): not judged, so not "fine".
+    unknown: dict[str, str] = field(default_factory=dict)
 
     def of(self, item: str) -> list[Finding]:
         return self.findings.get(item, [])
@@ -91,7 +93,10 @@ def judge(store: Store, as_of: dt.date) -> Judgements:
         report = validate(store, as_of=as_of.isoformat())
     except ValidationError as exc:
         return Judgements(error=str(exc))
-    return Judgements.from_results(report.active())
+    judgements = Judgements.from_results(report.active())
+    judgements.unknown = {f.shape.checklist_item: f.reason for f in report.failed_shapes
+                          if f.shape.checklist_item in JUDGED}
+    return judgements
 
 
 def horizon(as_of: dt.date, months: int) -> dt.date:
@@ -112,20 +117,40 @@ def compute(store: Store, as_of: dt.date | None = None, months: int = 6,
     q = _Queries(store, catalogue or Catalogue())
     if judgements is None:
         judgements = judge(store, as_of)
+    # Each kind of item on its own: a query the engine refuses or stops loses that kind only,
+    # which the look-ahead names (``failed``) rather than showing fewer items as if complete.
+    kinds = (
+        ("obligations overdue", lambda: obligations_overdue(q, as_of)),
+        ("obligations due", lambda: obligations_due(q, as_of, until)),
+        ("terms ending", lambda: terms_ending(q, as_of, until)),
+        ("roles falling vacant", lambda: roles_vacant(q, as_of, until, judgements)),
+        ("accountability ending", lambda: accountability_ending(q, as_of, until, judgements)),
+        ("targets", lambda: targets(q, as_of, until)),
+        ("audits", lambda: audits(q, as_of, until)),
+        ("reports", lambda: reports(q, as_of, until, judgements)),
+        ("reviews", lambda: reviews(q, as_of, until)),
+        ("forecast coverage", lambda: forecast_coverage(q, as_of, judgements)),
+        ("risks", lambda: risks(q, as_of, until)),
+    )
     items: list[Item] = []
-    items += obligations_overdue(q, as_of)
-    items += obligations_due(q, as_of, until)
-    items += terms_ending(q, as_of, until)
-    items += roles_vacant(q, as_of, until, judgements)
-    items += accountability_ending(q, as_of, until, judgements)
-    items += targets(q, as_of, until)
-    items += audits(q, as_of, until)
-    items += reports(q, as_of, until, judgements)
-    items += reviews(q, as_of, until)
-    items += forecast_coverage(q, as_of, judgements)
-    items += risks(q, as_of, until)
+    failed: dict[str, str] = {f"checklist item {item.rsplit('/', 1)[-1]}": reason
+                              for item, reason in judgements.unknown.items()}
+    for kind, step in kinds:
+        try:
+            items += step()
+        except EngineAnswerBroken as exc:
+            failed[kind] = _one_line(exc)
+        except StoreUnavailable:
+            raise  # the store is gone, not this kind's query
+        except StoreError as exc:
+            failed[kind] = _one_line(exc)
     items.sort(key=Item.sort_key)
-    return LookAhead(as_of, months, until, items, judgements.error)
+    return LookAhead(as_of, months, until, items, judgements.error, failed)
+
+
+def _one_line(error: StoreError) -> str:
+    reason = " ".join(str(error).split())  # engines quote the whole query back, over lines
+    return reason if len(reason) <= 300 else reason[:299] + "…"
 
 
 # -- reading the named queries ---------------------------------------------------------------
@@ -137,7 +162,7 @@ class _Queries:
     def rows(self, name: str, **values: dt.date | str | None) -> list[dict]:
         query = self.catalogue.get(name)
         given = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
-        result = self.store.query(query.sparql, bindings=query.bind(given, self.store))
+        result = query.run(self.store, given)
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in result]
 

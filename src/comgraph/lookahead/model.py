@@ -91,8 +91,11 @@ class LookAhead:
     items: list[Item]
     #: Why a judgement could not be read (validation failed); None when it ran.
     validation_error: str | None = None
+    #: Kinds of item (or checklist items judged) that could not be computed, and why: the
+    #: store refused or stopped their query. Empty when everything was computed.
+    failed: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"as_of": self.as_of.isoformat(), "months": self.months, "until": self.until.isoformat(),
-                "validation_error": self.validation_error,
+                "validation_error": self.validation_error, "failed": dict(self.failed),
                 "items": [i.to_json() for i in self.items]}

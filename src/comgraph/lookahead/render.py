@@ -37,6 +37,8 @@ def text(look: LookAhead) -> str:
     if look.validation_error:
         lines.append("(validation did not run, so nothing the checklist judges is shown: "
                      f"{look.validation_error})")
+    for kind, reason in look.failed.items():
+        lines.append(f"(could not be computed, so not shown: {kind}: {reason})")
     for i in look.items:
         lines.append("")
         lines.append(f"{i.date.isoformat()}  {i.severity.upper():<6}  {i.process_name:<11} {i.what}")

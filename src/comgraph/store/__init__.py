@@ -6,7 +6,8 @@ Every part of comgraph (CLI, web app, validation, query catalogue, importers) ta
 * ``oxigraph:`` — an embedded in-memory pyoxigraph store;
 * ``oxigraph:///path/to/folder`` — an embedded pyoxigraph store on disk;
 * ``sparql+http://host:port/query`` (or ``sparql+https://``) — any SPARQL 1.1 endpoint, through the
-  SPARQL 1.1 Protocol and the Graph Store Protocol.
+  SPARQL 1.1 Protocol and the Graph Store Protocol, following its engine's profile
+  (:class:`EngineProfile`: named by ``engine=``/``COMGRAPH_ENGINE`` or detected).
 
 Results are pyoxigraph's own result types on every store (``QuerySolutions``, ``QueryBoolean``,
 ``QueryTriples``), so callers never care which engine answered and can let pyoxigraph serialise
@@ -27,6 +28,7 @@ from comgraph.store.base import (
     StoreError,
     StoreUnavailable,
 )
+from comgraph.store.engines import PROFILES, EngineProfile
 from comgraph.store.formats import FORMAT_NAMES, format_for_path, parse_format
 from comgraph.store.url import DEFAULT_STORE_URL, open_store, store_url_from_env
 
@@ -41,6 +43,8 @@ __all__ = [
     "Store",
     "StoreError",
     "EngineAnswerBroken",
+    "EngineProfile",
+    "PROFILES",
     "StoreUnavailable",
     "FORMAT_NAMES",
     "format_for_path",

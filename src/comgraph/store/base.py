@@ -323,16 +323,25 @@ class Store(ABC):
     ) -> QueryResult:
         """Evaluate a SPARQL query and return streaming results.
 
-        ``bindings`` pre-binds variables (by name, without ``?``) to RDF terms before evaluation
-        (a ``VALUES`` block, the same on every store); values are never pasted into the query
-        text as strings. ``default_graph`` and ``named_graphs`` set the RDF dataset, as the
+        ``bindings`` pre-binds variables (by name, without ``?``) to RDF terms before evaluation:
+        each occurrence of the variable is replaced by the term as pyoxigraph serialises it
+        (``comgraph.store.bindings``), the same on every store; user text is never pasted into
+        the query. The portable date functions (``cgfn:addDays``, ``cgfn:addMonths``) are then
+        written in this store's own form (``comgraph.portability.render`` with the profile's
+        ``date_dialect``). ``default_graph`` and ``named_graphs`` set the RDF dataset, as the
         Protocol's ``default-graph-uri`` and ``named-graph-uri`` do. Raises QueryError on a
         malformed query and QueryTimeout when the time limit (seconds) is reached.
         """
-        if bindings:
-            from comgraph.store.bindings import inject_values  # it builds on this module
+        # Imported here: the bindings module builds on this one.
+        from comgraph.portability import PortabilityError, render
+        from comgraph.store.bindings import bind_terms
 
-            sparql = inject_values(sparql, bindings)
+        if bindings:
+            sparql = bind_terms(sparql, bindings)
+        try:
+            sparql = render(sparql, self.profile.date_dialect)
+        except PortabilityError as exc:
+            raise QueryError(str(exc)) from None
         return self._evaluate(sparql, timeout, default_graph, named_graphs, base_iri)
 
     @abstractmethod

@@ -34,5 +34,8 @@ def apply_baseline(report: Report, fingerprints: set[str]) -> Report:
                       for r in report.results]
     fixed = len(fingerprints - {r.fingerprint for r in report.results})
     if fixed:
-        report.notices.append(f"{fixed} finding(s) in the baseline are gone: fixed, or no longer found")
+        unchecked = (f", or their shape could not be checked ({len(report.failed_shapes)} shape(s))"
+                     if report.failed_shapes else "")
+        report.notices.append(f"{fixed} finding(s) in the baseline are gone: fixed, or no longer found"
+                              + unchecked)
     return report

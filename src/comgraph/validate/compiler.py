@@ -27,10 +27,10 @@ from rdflib.term import Node
 from comgraph.namespaces import XSD
 from comgraph.sparql_text import split_prologue, substitute_variables
 from comgraph.store.bindings import where_group_start
+from comgraph.validate.classes import BlankSubclass, ClassHierarchy
 from comgraph.validate.shapes import path_text, rdf_list, sparql_path
 
 RDF_TYPE = f"<{RDF.type}>"
-SUBCLASS = f"<{RDFS.subClassOf}>"
 
 #: Predicates on a shape that are not constraints (or are handled by the walk itself).
 NON_CONSTRAINTS = {
@@ -64,11 +64,27 @@ class Check:
 
 
 class _Vars:
-    def __init__(self) -> None:
+    """What one shape's compilation shares: fresh variable names (called) and the data's class
+    hierarchy, which writes "a SHACL instance of C" out class by class."""
+
+    def __init__(self, classes: ClassHierarchy) -> None:
         self._n = itertools.count()
+        self.classes = classes
 
     def __call__(self) -> str:
         return f"?_v{next(self._n)}"
+
+    def instance(self, node: str, cls: Node) -> str:
+        """A group pattern matching when ``node`` is a SHACL instance of ``cls``: typed with it
+        or with a class below it. Named classes, not ``rdf:type/rdfs:subClassOf*``: Virtuoso 7.2
+        evaluates that path wrongly once both its ends are bound (:mod:`.classes`)."""
+        if not isinstance(cls, URIRef):
+            raise Unsupported("a blank node or literal used as a class")
+        try:
+            named = self.classes.classes(str(cls))
+        except BlankSubclass as exc:
+            raise Unsupported(str(exc)) from None
+        return " UNION ".join(f"{{ {node} {RDF_TYPE} <{c}> . }}" for c in named)
 
 
 def _term(node: Node) -> str:
@@ -77,15 +93,21 @@ def _term(node: Node) -> str:
     return node.n3()
 
 
-def compile_shapes(graph: Graph) -> tuple[list[Check], list[Node]]:
+def compile_shapes(graph: Graph, classes: ClassHierarchy | None = None) -> tuple[list[Check], list[Node]]:
     """Compile every targeted shape; return the checks and the top-level shapes that must go to
-    the reference engine because the compiler cannot cover them."""
+    the reference engine because the compiler cannot cover them.
+
+    ``classes`` is the data's class hierarchy (:meth:`ClassHierarchy.of` the store to validate);
+    without it no class has subclasses, so ``sh:targetClass`` and ``sh:class`` mean the class
+    itself."""
+    classes = classes if classes is not None else ClassHierarchy()
     checks: list[Check] = []
     fallback: list[Node] = []
     for top in _targeted_shapes(graph):
         try:
-            focus = _focus_pattern(graph, top)
-            found = list(_walk(graph, top, focus, _Vars(), set()))
+            fresh = _Vars(classes)
+            focus = _focus_pattern(graph, top, fresh)
+            found = list(_walk(graph, top, focus, fresh, set()))
         except Unsupported:
             fallback.append(top)
             continue
@@ -110,7 +132,7 @@ def _deactivated(graph: Graph, shape: Node) -> bool:
     return value is not None and value.toPython() is True
 
 
-def _focus_pattern(graph: Graph, shape: Node) -> str:
+def _focus_pattern(graph: Graph, shape: Node, fresh: _Vars) -> str:
     """A group pattern binding ?this to every focus node of a targeted shape.
 
     Variables are named, never ``[]``: Oxigraph names a ``[]`` at random, and the order in
@@ -121,9 +143,9 @@ def _focus_pattern(graph: Graph, shape: Node) -> str:
     if graph.value(shape, SH.target) is not None:
         raise Unsupported("SHACL-AF sh:target")
     for c in graph.objects(shape, SH.targetClass):
-        parts.append(f"?this {RDF_TYPE}/{SUBCLASS}* {_term(c)} .")
+        parts.append(fresh.instance("?this", c))
     if (shape, RDF.type, RDFS.Class) in graph or (shape, RDF.type, OWL.Class) in graph:
-        parts.append(f"?this {RDF_TYPE}/{SUBCLASS}* {_term(shape)} .")
+        parts.append(fresh.instance("?this", shape))
     nodes = list(graph.objects(shape, SH.targetNode))
     if nodes:
         parts.append("VALUES ?this { " + " ".join(_term(n) for n in nodes) + " }")
@@ -163,20 +185,103 @@ def _value_pattern(focus: str, value: str, path: str | None) -> str:
     return f"{focus} {path} {value} ." if path else f"BIND({focus} AS {value})"
 
 
+class _Form:
+    """How one shape's violations are written, in one of two places.
+
+    At the top of a check (``top``), a violation is a group pattern whose solutions bind
+    ?this and ?value: the findings. Nested in another shape's test (sh:node, sh:not, sh:and,
+    sh:or, sh:xone), it is a boolean expression over ``focus``, true when that node fails the
+    shape. The expression keeps the node's binding where every engine sees it: in a triple
+    pattern inside ``EXISTS``, or in the expression itself. A group made only of FILTERs (or of
+    ``BIND(?outer AS ?v)``) inside ``EXISTS`` would rely on the outer binding reaching it, which
+    Virtuoso 7.2 does not do (it dropped findings, invented others, or refused the query, SQ156).
+    """
+
+    def __init__(self, focus: str, value: str, path: str | None, top: bool):
+        self.focus, self.value, self.path, self.top = focus, value, path, top
+        self.values = _value_pattern(focus, value, path)
+
+    def per_value(self, cond: str) -> str:
+        """Violated by each value for which ``cond`` holds. Nested without a path, ``value`` is
+        the focus node itself, so the condition is the expression."""
+        if self.top:
+            return f"{self.values} FILTER ({cond})"
+        if self.path:
+            return f"EXISTS {{ {self.focus} {self.path} {self.value} . FILTER ({cond}) }}"
+        return cond
+
+    def joined(self, pattern: str) -> str:
+        """Violated by each value for which the triple ``pattern`` (over focus and value) matches."""
+        if self.top:
+            return f"{self.values} {pattern}"
+        if self.path:
+            return f"EXISTS {{ {self.focus} {self.path} {self.value} . {pattern} }}"
+        return f"EXISTS {{ {pattern} }}"
+
+    def absent(self, pattern: str) -> str:
+        """Violated when ``pattern`` (which names the focus in a triple) does not match."""
+        return f"FILTER NOT EXISTS {{ {pattern} }}" if self.top else f"NOT EXISTS {{ {pattern} }}"
+
+    def present(self, pattern: str) -> str:
+        """Violated when ``pattern`` (which names the focus in a triple) matches."""
+        return pattern if self.top else f"EXISTS {{ {pattern} }}"
+
+
+def _same_term(var: str, node: Node) -> str:
+    """An expression true when ``var`` is the RDF term ``node``.
+
+    ``sameTerm`` for an IRI. For a literal, its parts compared one by one (lexical form,
+    language tag or datatype): Virtuoso 7.2 keeps strings in its own form, and its
+    ``sameTerm(?v, "UK")`` is false for a stored "UK"; ``=`` would compare values, not terms
+    (``"1.0"^^xsd:decimal = 1``)."""
+    if isinstance(node, URIRef):
+        return f"sameTerm({var}, {node.n3()})"
+    if isinstance(node, Literal):
+        lexical = Literal(str(node)).n3()
+        if node.language:
+            tag = f"LCASE(LANG({var})) = {Literal(node.language.lower()).n3()}"
+        else:
+            tag = f"LANG({var}) = \"\" && DATATYPE({var}) = <{node.datatype or XSD + 'string'}>"
+        return f"(isLiteral({var}) && STR({var}) = {lexical} && {tag})"
+    raise Unsupported("a blank node used as a constraint value")
+
+
+NUMERIC = {XSD + n for n in (
+    "integer", "decimal", "float", "double", "nonPositiveInteger", "negativeInteger", "long", "int", "short",
+    "byte", "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+    "positiveInteger")}
+
+
+def _comparable(var: str, bound: Node) -> str:
+    """An expression true when ``var`` can be ordered against the literal ``bound``: a number
+    against a number, otherwise a literal of the bound's datatype. SPARQL makes any other
+    comparison an error (a violation of sh:minInclusive and the like); Virtuoso 7.2 orders
+    mixed types instead ("high" > 0.0 is true there), so the test is written out."""
+    if isinstance(bound, Literal) and str(bound.datatype) in NUMERIC:
+        return f"isNumeric({var})"
+    if isinstance(bound, Literal) and bound.datatype is not None:
+        return f"(isLiteral({var}) && datatype({var}) = <{bound.datatype}>)"
+    return "true"
+
+
 def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | None, fresh: _Vars,
-                 *, top: bool) -> Iterator[tuple[str, str, dict, Node | None]]:
-    """(component IRI, violation pattern over ``focus``/``value``, parameters, constraint node)."""
+                 *, top: bool, depth: int = 0) -> Iterator[tuple[str, str, dict, Node | None]]:
+    """(component IRI, violation over ``focus``/``value`` in the form :class:`_Form` says,
+    parameters, constraint node)."""
     _check_known(graph, shape)
-    values = _value_pattern(focus, value, path)
+    form = _Form(focus, value, path, top)
     g = graph
     for c in g.objects(shape, SH["class"]):
-        yield _cc("Class"), f"{values} FILTER NOT EXISTS {{ {value} {RDF_TYPE}/{SUBCLASS}* {_term(c)} }}", \
+        yield _cc("Class"), form.per_value(f"NOT EXISTS {{ {fresh.instance(value, c)} }}"), \
             {"class": str(c)}, None
     for d in g.objects(shape, SH.datatype):
         cond = f"!isLiteral({value}) || datatype({value}) != {_term(d)}"
         if str(d) in CASTABLE:
-            cond += f" || !COALESCE(isLiteral({_term(d)}({value})), false)"
-        yield _cc("Datatype"), f"{values} FILTER ({cond})", {"datatype": str(d)}, None
+            # The cast only once the datatype is known to match: Virtuoso 7.2 evaluates both
+            # sides of || and a failed cast of another value ("x" to xsd:integer) stops the
+            # whole query (SR341) instead of being an expression error.
+            cond = f"IF({cond}, true, !COALESCE(isLiteral({_term(d)}({value})), false))"
+        yield _cc("Datatype"), form.per_value(cond), {"datatype": str(d)}, None
     for k in g.objects(shape, SH.nodeKind):
         tests = {
             SH.IRI: f"!isIRI({value})", SH.BlankNode: f"!isBlank({value})",
@@ -186,69 +291,73 @@ def _constraints(graph: Graph, shape: Node, focus: str, value: str, path: str | 
         }
         if k not in tests:
             raise Unsupported(f"sh:nodeKind {k}")
-        yield _cc("NodeKind"), f"{values} FILTER ({tests[k]})", {"nodeKind": str(k)}, None
+        yield _cc("NodeKind"), form.per_value(tests[k]), {"nodeKind": str(k)}, None
     for name, op in (("minInclusive", ">="), ("minExclusive", ">"), ("maxInclusive", "<="),
                      ("maxExclusive", "<")):
         for bound in g.objects(shape, SH[name]):
-            yield _cc(name[0].upper() + name[1:]), \
-                f"{values} FILTER (!COALESCE({value} {op} {_term(bound)}, false))", {name: str(bound)}, None
+            test = f"!COALESCE({_comparable(value, bound)} && {value} {op} {_term(bound)}, false)"
+            yield _cc(name[0].upper() + name[1:]), form.per_value(test), {name: str(bound)}, None
     for name, op in (("minLength", ">="), ("maxLength", "<=")):
         for n in g.objects(shape, SH[name]):
-            yield _cc(name[0].upper() + name[1:]), (
-                f"{values} FILTER (isBlank({value}) || !COALESCE(STRLEN(STR({value})) {op} {int(n)}, false))"
+            yield _cc(name[0].upper() + name[1:]), form.per_value(
+                f"isBlank({value}) || !COALESCE(STRLEN(STR({value})) {op} {int(n)}, false)"
             ), {name: str(n)}, None
     for pattern in g.objects(shape, SH.pattern):
         flags = g.value(shape, SH.flags)
         args = Literal(str(pattern)).n3() + (", " + Literal(str(flags)).n3() if flags is not None else "")
-        yield _cc("Pattern"), (
-            f"{values} FILTER (isBlank({value}) || !COALESCE(REGEX(STR({value}), {args}), false))"
+        yield _cc("Pattern"), form.per_value(
+            f"isBlank({value}) || !COALESCE(REGEX(STR({value}), {args}), false)"
         ), {"pattern": str(pattern)}, None
     for head in g.objects(shape, SH.languageIn):
         test = _joined(g, head, " || ", "false",
                        lambda t: f"langMatches(lang({value}), {Literal(str(t)).n3()})")
-        yield _cc("LanguageIn"), f"{values} FILTER (!isLiteral({value}) || !({test}))", {}, None
+        yield _cc("LanguageIn"), form.per_value(f"!isLiteral({value}) || !({test})"), {}, None
     for head in g.objects(shape, SH["in"]):
-        test = _joined(g, head, " || ", "false", lambda m: f"sameTerm({value}, {_term(m)})")
-        yield _cc("In"), f"{values} FILTER (!({test}))", {}, None
+        # Each member ruled out in turn: Virtuoso 7.2 gets the negated disjunction,
+        # !(sameTerm(…) || sameTerm(…)), wrong.
+        test = _joined(g, head, " && ", "true", lambda m: f"!{_same_term(value, m)}")
+        yield _cc("In"), form.per_value(test), {}, None
     for v in g.objects(shape, SH.hasValue):
         if path and top and not _one_pattern(path):
             has = fresh()
             pattern = (f"OPTIONAL {{ SELECT DISTINCT ?this (true AS {has}) WHERE {{ "
                        f"?this {path} {_term(v)} }} }} FILTER (!BOUND({has}))")
         elif path:
-            pattern = f"FILTER NOT EXISTS {{ {focus} {path} {_term(v)} }}"
+            pattern = form.absent(f"{focus} {path} {_term(v)}")
+        elif top:
+            pattern = f"FILTER (!{_same_term(focus, v)})"
         else:
-            pattern = f"FILTER (!sameTerm({focus}, {_term(v)}))"
+            pattern = f"!{_same_term(focus, v)}"
         yield _cc("HasValue"), pattern, {"hasValue": str(v)}, None
-    yield from _counts(g, shape, focus, path, fresh, top)
-    yield from _pairs(g, shape, focus, value, path, values, top)
+    yield from _counts(g, shape, form, fresh)
+    yield from _pairs(g, shape, form, fresh)
     closed = g.value(shape, SH.closed)
     if closed is not None and closed.toPython() is True:
         allowed = {p for ps in g.objects(shape, SH.property) for p in [g.value(ps, SH.path)]
                    if isinstance(p, URIRef)}
         for head in g.objects(shape, SH.ignoredProperties):
             allowed.update(rdf_list(g, head))
-        p_var = "?path" if top else fresh()
+        p_var, o_var = ("?path", value) if top else (fresh(), fresh())
         filt = f"FILTER ({p_var} NOT IN ({', '.join(_term(a) for a in sorted(allowed))}))" if allowed else ""
         if path:
             raise Unsupported("sh:closed on a property shape")
-        yield _cc("Closed"), f"{focus} {p_var} {value} . {filt}", {}, None
-    for inner in g.objects(shape, SH.node):
-        yield _cc("Node"), f"{values} FILTER EXISTS {{ {violates(g, inner, value, fresh)} }}", \
-            {"node": str(inner)}, None
-    for inner in g.objects(shape, SH["not"]):
-        yield _cc("Not"), f"{values} FILTER NOT EXISTS {{ {violates(g, inner, value, fresh)} }}", {}, None
-    def fails(m: Node) -> str:
-        return f"EXISTS {{ {violates(g, m, value, fresh)} }}"
+        yield _cc("Closed"), form.present(f"{focus} {p_var} {o_var} . {filt}"), {}, None
 
+    def fails(m: Node) -> str:
+        return f"({violates(g, m, value, fresh, depth + 1)})"
+
+    for inner in g.objects(shape, SH.node):
+        yield _cc("Node"), form.per_value(fails(inner)), {"node": str(inner)}, None
+    for inner in g.objects(shape, SH["not"]):
+        yield _cc("Not"), form.per_value(f"!{fails(inner)}"), {}, None
     for head in g.objects(shape, SH["and"]):
-        yield _cc("And"), f"{values} FILTER ({_joined(g, head, ' || ', 'false', fails)})", {}, None
+        yield _cc("And"), form.per_value(_joined(g, head, " || ", "false", fails)), {}, None
     for head in g.objects(shape, SH["or"]):
-        yield _cc("Or"), f"{values} FILTER ({_joined(g, head, ' && ', 'true', fails)})", {}, None
+        yield _cc("Or"), form.per_value(_joined(g, head, " && ", "true", fails)), {}, None
     for head in g.objects(shape, SH.xone):
         members = rdf_list(g, head)
-        total = " + ".join(f"IF(EXISTS {{ {violates(g, m, value, fresh)} }}, 0, 1)" for m in members) or "0"
-        yield _cc("Xone"), f"{values} FILTER (({total}) != 1)", {}, None
+        total = " + ".join(f"IF({fails(m)}, 0, 1)" for m in members) or "0"
+        yield _cc("Xone"), form.per_value(f"({total}) != 1"), {}, None
     for constraint in g.objects(shape, SH.sparql):
         if not top:
             raise Unsupported("sh:sparql inside a nested shape")
@@ -288,7 +397,8 @@ def _custom_parameters(graph: Graph) -> set[Node]:
     return found
 
 
-def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, top: bool):
+def _counts(g: Graph, shape: Node, form: _Form, fresh: _Vars):
+    focus, path, top = form.focus, form.path, form.top
     if path is None:
         return
     for n in g.objects(shape, SH.minCount):
@@ -296,15 +406,14 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         if n <= 0:
             continue
         if n == 1 and (not top or _one_pattern(path)):
-            pattern = f"FILTER NOT EXISTS {{ {focus} {path} {fresh()} }}"
+            pattern = form.absent(f"{focus} {path} {fresh()}")
         elif top:
             pattern = (f"OPTIONAL {{ SELECT ?this (COUNT(DISTINCT ?_m) AS ?_count) WHERE {{ "
                        f"?this {path} ?_m }} GROUP BY ?this }} FILTER (COALESCE(?_count, 0) < {n})")
         elif n <= 4:
             vs = [fresh() for _ in range(n)]
             distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(vs, 2))
-            pattern = (f"FILTER NOT EXISTS {{ {' '.join(f'{focus} {path} {v} .' for v in vs)} "
-                       f"FILTER ({distinct}) }}")
+            pattern = form.absent(f"{' '.join(f'{focus} {path} {v} .' for v in vs)} FILTER ({distinct})")
         else:
             raise Unsupported("sh:minCount above 4 in a nested shape")
         yield _cc("MinCount"), pattern, {"minCount": str(n)}, None
@@ -316,7 +425,7 @@ def _counts(g: Graph, shape: Node, focus: str, path: str | None, fresh: _Vars, t
         elif n <= 3:
             vs = [fresh() for _ in range(n + 1)]
             distinct = " && ".join(f"!sameTerm({a}, {b})" for a, b in itertools.combinations(vs, 2)) or "true"
-            pattern = f"{' '.join(f'{focus} {path} {v} .' for v in vs)} FILTER ({distinct})"
+            pattern = form.present(f"{' '.join(f'{focus} {path} {v} .' for v in vs)} FILTER ({distinct})")
         else:
             raise Unsupported("sh:maxCount above 3 in a nested shape")
         yield _cc("MaxCount"), pattern, {"maxCount": str(n)}, None
@@ -333,23 +442,25 @@ def _one_pattern(path: str) -> bool:
     return re.fullmatch(r"[(^]*<[^<>\s]*>\)*", path) is not None
 
 
-def _pairs(g: Graph, shape: Node, focus: str, value: str, path: str | None, values: str, top: bool):
+def _pairs(g: Graph, shape: Node, form: _Form, fresh: _Vars):
+    focus, value, path, top = form.focus, form.value, form.path, form.top
     for p in g.objects(shape, SH.equals):
         other = _term(p)
         if not top:
             raise Unsupported("sh:equals in a nested shape")
         yield _cc("Equals"), (
-            f"{{ {values} FILTER NOT EXISTS {{ {focus} {other} {value} }} }} UNION "
-            f"{{ {focus} {other} {value} . FILTER NOT EXISTS {{ {_value_pattern(focus, value, path)} }} }}"
+            f"{{ {form.values} FILTER NOT EXISTS {{ {focus} {other} {value} }} }} UNION "
+            f"{{ {focus} {other} {value} . FILTER NOT EXISTS {{ {form.values} }} }}"
         ), {"equals": str(p)}, None
     for p in g.objects(shape, SH.disjoint):
-        yield _cc("Disjoint"), f"{values} {focus} {_term(p)} {value} .", {"disjoint": str(p)}, None
+        yield _cc("Disjoint"), form.joined(f"{focus} {_term(p)} {value} ."), {"disjoint": str(p)}, None
     for name, op in (("lessThan", "<"), ("lessThanOrEquals", "<=")):
         for p in g.objects(shape, SH[name]):
             if not path:
                 raise Unsupported(f"sh:{name} on a node shape")
-            yield _cc(name[0].upper() + name[1:]), (
-                f"{values} {focus} {_term(p)} ?_other . FILTER (!COALESCE({value} {op} ?_other, false))"
+            other = "?_other" if top else fresh()
+            yield _cc(name[0].upper() + name[1:]), form.joined(
+                f"{focus} {_term(p)} {other} . FILTER (!COALESCE({value} {op} {other}, false))"
             ), {name: str(p)}, None
     unique = g.value(shape, SH.uniqueLang)
     if unique is not None and unique.toPython() is True and path:
@@ -368,21 +479,24 @@ def _joined(g: Graph, head: Node, operator: str, empty: str, test) -> str:
 
 
 def violates(graph: Graph, shape: Node, node: str, fresh: _Vars, depth: int = 0) -> str:
-    """A group pattern that matches when the node bound to ``node`` fails ``shape``."""
+    """A boolean expression, true when the node bound to ``node`` fails ``shape`` (the nested
+    form of :class:`_Form`)."""
     if depth > 8:
         raise Unsupported("shapes nested more than 8 deep (or recursive)")
     if _deactivated(graph, shape):
-        return "FILTER (false)"
-    branches = []
+        return "false"
+    tests = []
     path_node = graph.value(shape, SH.path)
     path = sparql_path(graph, path_node) if path_node is not None else None
-    for _component, pattern, _params, _c in _constraints(graph, shape, node, fresh(), path, fresh, top=False):
-        branches.append("{ " + pattern + " }")
+    value = fresh() if path is not None else node
+    for _component, test, _params, _c in _constraints(graph, shape, node, value, path, fresh, top=False,
+                                                       depth=depth):
+        tests.append(f"({test})")
     for child in graph.objects(shape, SH.property):
         if path is not None:
             raise Unsupported("sh:property on a nested property shape")
-        branches.append("{ " + violates(graph, child, node, fresh, depth + 1) + " }")
-    return " UNION ".join(branches) if branches else "FILTER (false)"
+        tests.append(f"({violates(graph, child, node, fresh, depth + 1)})")
+    return tests[0][1:-1] if len(tests) == 1 else " || ".join(tests) or "false"
 
 
 def _sparql_constraint(graph: Graph, shape: Node, constraint: Node, path: str | None) -> str:

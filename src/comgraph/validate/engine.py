@@ -4,6 +4,11 @@ The default engine compiles the shapes to SPARQL (:mod:`comgraph.validate.compil
 the store evaluate them; shapes it cannot compile go to pySHACL (:mod:`.reference`), so every
 constraint is checked by someone. ``engine="pyshacl"`` runs everything through pySHACL, which is
 how the tests prove both engines give the same report.
+
+A store evaluates each shape's queries on its own: a shape whose query the engine refuses, whose
+answer breaks off, or that runs past ``shape_timeout`` seconds is abandoned and named in the
+report (:class:`ShapeFailure`), and every other shape's findings are kept. Only a store that
+cannot be reached at all stops the run (``ValidationError``).
 """
 
 from __future__ import annotations
@@ -21,12 +26,29 @@ from rdflib.term import Node
 
 from comgraph.namespaces import compact
 from comgraph.sources import expand_data_paths
-from comgraph.store import Source, Store, StoreError, open_store
+from comgraph.store import (
+    EngineAnswerBroken,
+    QueryTimeout,
+    Source,
+    Store,
+    StoreError,
+    StoreUnavailable,
+    open_store,
+)
 from comgraph.store.oxigraph import OxigraphStore
+from comgraph.validate.classes import ClassHierarchy
 from comgraph.validate.compiler import Check, compile_shapes
 from comgraph.validate.inference import INFERENCE_MODES, infer
 from comgraph.validate.locations import SourceIndex, imported_locations, locate_imported
-from comgraph.validate.model import Report, Result, Severity, ShapeInfo, fingerprint, term_key
+from comgraph.validate.model import (
+    Report,
+    Result,
+    Severity,
+    ShapeFailure,
+    ShapeInfo,
+    fingerprint,
+    term_key,
+)
 from comgraph.validate.reference import (
     RawFinding,
     run_pyshacl,
@@ -68,9 +90,15 @@ def validate(
     engine: str = "sparql",
     vocab_dirs: Iterable[str | Path] | None = None,
     ontology_dirs: Iterable[str | Path] | None = None,
+    shape_timeout: float | None = None,
 ) -> Report:
     """Validate ``data`` (a Store, validated in place, or RDF files/folders, an rdflib Graph or
-    Sources) against the shapes in ``shapes_dir`` and return the Report."""
+    Sources) against the shapes in ``shapes_dir`` and return the Report.
+
+    ``shape_timeout`` (seconds, None for none) limits each compiled query of a shape; a shape
+    that reaches it, or whose query the store refuses, is named in ``Report.failed_shapes``."""
+    if shape_timeout is not None and not shape_timeout > 0:
+        raise ValidationError(f"--shape-timeout {shape_timeout:g}: expected a number of seconds above 0")
     if inference not in INFERENCE_MODES:
         raise ValidationError(f"--inference {inference!r}: expected one of {', '.join(INFERENCE_MODES)}")
     if engine not in ENGINES:
@@ -100,7 +128,7 @@ def validate(
                 owned = True
             infer(store, inference, ontology_dirs)
         graph = shapes.for_date(when)
-        raw, fallback = _run(store, shapes, graph, engine)
+        raw, fallback, failures = _run(store, shapes, graph, engine, shape_timeout)
         results = _results(store, shapes, graph, raw, files, names)
     except StoreError as exc:
         raise ValidationError(str(exc)) from None
@@ -116,6 +144,9 @@ def validate(
         shapes_dir=str(shapes_dir),
         engine=engine,
         fallback_shapes=sorted(shapes.shape_id(s) for s in fallback),
+        failed_shapes=[ShapeFailure(shapes.info(shape), _reason(exc, shape_timeout),
+                                    isinstance(exc, QueryTimeout))
+                       for shape, exc in failures.items()],
     )
 
 
@@ -198,16 +229,38 @@ def _as_of(store: Store, given: date | None) -> tuple[date, str]:
 # -- running the shapes ---------------------------------------------------------------------
 
 
-def _run(store: Store, shapes: Shapes, graph: Graph, engine: str) -> tuple[list[RawFinding], list[Node]]:
+def _run(store: Store, shapes: Shapes, graph: Graph, engine: str, timeout: float | None = None,
+         ) -> tuple[list[RawFinding], list[Node], dict[Node, StoreError]]:
+    """The raw findings, the shapes pySHACL checked, and the shapes the store could not
+    evaluate (with the error that stopped each)."""
     if engine == "pyshacl":
-        return _reference(store, shapes, graph, None), []
-    checks, fallback = compile_shapes(graph)
+        return _reference(store, shapes, graph, None), [], {}
+    checks, fallback = compile_shapes(graph, ClassHierarchy.of(store, timeout=timeout))
     found: list[RawFinding] = []
+    failed: dict[Node, StoreError] = {}
     for check in checks:
-        found += _evaluate(store, graph, check)
+        if check.shape in failed:
+            continue  # abandoned: a shape that ran away once would run away again
+        try:
+            found += _evaluate(store, graph, check, timeout)
+        except EngineAnswerBroken as exc:
+            failed[check.shape] = exc
+        except StoreUnavailable:
+            raise  # the store is gone, not this shape's query: no shape after it would run
+        except StoreError as exc:  # refused (QueryError), timed out, out of memory, engine's 5xx
+            failed[check.shape] = exc
     if fallback:
         found += _reference(store, shapes, graph, fallback)
-    return found, fallback
+    return found, fallback, failed
+
+
+def _reason(error: StoreError, timeout: float | None) -> str:
+    """One line saying why a shape's query failed (engines quote the query back, over lines)."""
+    text = " ".join(str(error).split())
+    if isinstance(error, QueryTimeout):
+        limit = f" of {timeout:g} s (--shape-timeout)" if timeout is not None else ""
+        return f"stopped at the per-shape time limit{limit}: {text}"
+    return text if len(text) <= 400 else text[:399] + "…"
 
 
 def _reference(store: Store, shapes: Shapes, graph: Graph, only: list[Node] | None) -> list[RawFinding]:
@@ -228,8 +281,8 @@ def _reference(store: Store, shapes: Shapes, graph: Graph, only: list[Node] | No
     return run_pyshacl(data, given, only=only, path_of=path_of)
 
 
-def _evaluate(store: Store, graph: Graph, check: Check) -> list[RawFinding]:
-    result = store.query(check.query)
+def _evaluate(store: Store, graph: Graph, check: Check, timeout: float | None = None) -> list[RawFinding]:
+    result = store.query(check.query, timeout=timeout)
     names = [v.value for v in result.variables]
     is_property = check.path is not None
     found = []

@@ -3,6 +3,9 @@
 A :class:`Result` is one finding: which shape fired on which focus node, along which path, with
 which value, how bad it is, what it means for a manager (message, checklist item, process), a
 fingerprint that names the finding across runs, and where in the source files it comes from.
+A :class:`ShapeFailure` is a shape the store could not evaluate (its query was refused, broke
+off or ran past ``--shape-timeout``): the report names it and keeps every other shape's
+findings, and a report with one is incomplete, so it never conforms (exit code 2).
 """
 
 from __future__ import annotations
@@ -84,6 +87,33 @@ class ShapeInfo:
 
 
 @dataclass(frozen=True)
+class ShapeFailure:
+    """A shape whose compiled query the store refused, broke off or stopped at its time limit.
+    Its remaining constraints were abandoned; findings its other constraints gave before it
+    failed are kept. Nothing can be said about its checklist item: not "passes"."""
+
+    shape: ShapeInfo
+    reason: str
+    #: True when the per-shape time limit stopped it (``--shape-timeout``).
+    timed_out: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "timeout" if self.timed_out else "error"
+
+    @property
+    def title(self) -> str:
+        """The shape and its checklist item, as a person reads them."""
+        from comgraph.namespaces import compact
+
+        name = self.shape.name or compact(self.shape.id)
+        item = self.shape.checklist_item_label or (compact(self.shape.checklist_item)
+                                                   if self.shape.checklist_item else None)
+        notation = f" ({self.shape.checklist_item_notation})" if self.shape.checklist_item_notation else ""
+        return f"{name}" + (f", checklist item {item}{notation}" if item else "")
+
+
+@dataclass(frozen=True)
 class Result:
     """One finding: a shape that a focus node does not satisfy."""
 
@@ -136,6 +166,13 @@ class Report:
     #: Things a person should read: expired or malformed waivers, stale waivers, baseline notes.
     notices: list[str] = field(default_factory=list)
     stale_waivers: list[str] = field(default_factory=list)
+    #: Shapes that could not be evaluated, in the order they were met; the rest are all checked.
+    failed_shapes: list[ShapeFailure] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every shape was evaluated (none refused, broken off or timed out)."""
+        return not self.failed_shapes
 
     def active(self) -> list[Result]:
         return [r for r in self.results if r.active]
@@ -148,7 +185,10 @@ class Report:
         return counts
 
     def conforms(self, level: Severity | None = Severity.VIOLATION) -> bool:
-        """True when no active finding is at or above ``level`` (None: never fail)."""
+        """True when no active finding is at or above ``level`` (None: never fail) and every
+        shape was evaluated: a report with a shape that could not be checked never conforms."""
+        if not self.complete:
+            return False
         if level is None:
             return True
         return not any(r.severity >= level for r in self.active())

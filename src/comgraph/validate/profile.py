@@ -41,7 +41,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.term import Node
 
+from comgraph.portability import render
 from comgraph.store import Store, StoreError
+from comgraph.store.engines import EMBEDDED
+from comgraph.validate.classes import ClassHierarchy
 from comgraph.validate.compiler import compile_shapes
 from comgraph.validate.engine import (
     Data,
@@ -120,7 +123,7 @@ def profile(data: Data, shapes_dir: str | Path | None = None, *, as_of=None, row
     try:
         when, _source = _as_of(store, parse_as_of(as_of))
         graph = shapes.for_date(when)
-        checks, fallback = compile_shapes(graph)
+        checks, fallback = compile_shapes(graph, ClassHierarchy.of(store))
         wanted = tuple(only or ())
 
         def chosen(node: Node) -> bool:
@@ -195,7 +198,8 @@ def rows_evaluated(store: Store, queries: list[tuple[str, str]]) -> list[tuple[s
         results = []
         for i, (name, query) in enumerate(queries):
             qfile, explain = Path(tmp, f"q{i}.rq"), Path(tmp, f"q{i}.json")
-            qfile.write_text(query, encoding="utf-8")
+            # The store renders the portable date functions when it runs a query; so here.
+            qfile.write_text(render(query, EMBEDDED.date_dialect), encoding="utf-8")
             done = subprocess.run([cli, "query", "--location", str(location), "--query-file", str(qfile),
                                    "--results-format", "tsv", "--explain-file", str(explain), "--stats"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -78,6 +78,9 @@ def run_pyshacl(data: Graph, shapes: Graph, *, only: Iterable[Node] | None = Non
     node structures in pySHACL's report, so the shape's own path is used instead)."""
     from pyshacl import validate as pyshacl_validate
 
+    from comgraph.portability import register_rdflib_functions
+
+    register_rdflib_functions()  # the shapes' cgfn:addDays / cgfn:addMonths
     _conforms, report, _text = pyshacl_validate(
         data, shacl_graph=shapes, inference=None, advanced=False, allow_warnings=False, inplace=True,
     )

@@ -1,5 +1,7 @@
 """JUnit XML for CI test dashboards: one test suite per shape, one test case per shape and
-focus node. A finding at or above the fail level is a failure; waived findings are skipped."""
+focus node. A finding at or above the fail level is a failure; waived findings are skipped. A
+shape that could not be checked (refused, broken off, timed out) is an ``<error>`` test case in
+the suite "shapes that could not be checked", never a passing one."""
 
 from __future__ import annotations
 
@@ -45,10 +47,25 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
         suite.set("failures", str(s_fail))
         suite.set("skipped", str(s_skip))
         total, failures, skipped = total + s_tests, failures + s_fail, skipped + s_skip
+    errors = 0
+    failed = {f.shape.id for f in report.failed_shapes}
+    if report.failed_shapes:
+        broken = ET.SubElement(root, "testsuite", name="shapes that could not be checked")
+        for f in report.failed_shapes:
+            case = ET.SubElement(broken, "testcase", classname=f.shape.id,
+                                 name=f.shape.name or compact(f.shape.id))
+            error = ET.SubElement(case, "error", message=f.reason,
+                                  type="QueryTimeout" if f.timed_out else "QueryError")
+            error.text = f"{f.title}: {f.reason}"
+        errors = len(report.failed_shapes)
+        broken.set("tests", str(errors))
+        broken.set("failures", "0")
+        broken.set("errors", str(errors))
+        total += errors
     # Shapes with no finding still show up, as one passing case each.
     passing = ET.SubElement(root, "testsuite", name="shapes without findings")
     count = 0
-    for shape in sorted(set(report.shapes) - seen_shapes):
+    for shape in sorted(set(report.shapes) - seen_shapes - failed):
         info = report.shapes[shape]
         ET.SubElement(passing, "testcase", classname=shape, name=info.name or compact(shape))
         count += 1
@@ -57,6 +74,7 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
     total += count
     root.set("tests", str(total))
     root.set("failures", str(failures))
+    root.set("errors", str(errors))
     root.set("skipped", str(skipped))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

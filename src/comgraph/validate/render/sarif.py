@@ -1,6 +1,8 @@
 """SARIF 2.1.0 for code-scanning tools: one rule per shape (ruleId is the shape IRI), each
 result with a partial fingerprint, its file region when known, and the focus node as a logical
-location. Waived and baselined findings are kept, marked as suppressed or unchanged."""
+location. Waived and baselined findings are kept, marked as suppressed or unchanged. A shape that
+could not be checked makes the run's invocation ``executionSuccessful: false`` with one
+``toolExecutionNotification`` (level ``error``, ``associatedRule`` the shape) per such shape."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from comgraph import __version__
 from comgraph.namespaces import compact
-from comgraph.validate.model import Report, Severity
+from comgraph.validate.model import Report, Severity, ShapeFailure
 from comgraph.validate.render.common import focus_text, term_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,8 +28,20 @@ def _uri(file: str) -> str:
     return path.as_posix()
 
 
+def _failure(f: ShapeFailure, index: dict[str, int]) -> dict:
+    """A shape that could not be checked, as a notification about the rule it would have run."""
+    return {
+        "level": "error",
+        "message": {"text": f"shape could not be checked: {f.title}: {f.reason}"},
+        "associatedRule": {"id": f.shape.id, "index": index[f.shape.id]},
+        "exception": {"kind": "QueryTimeout" if f.timed_out else "QueryError", "message": f.reason},
+        "properties": {"kind": f.kind, "checklistItem": f.shape.checklist_item, "process": f.shape.process},
+    }
+
+
 def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str:
-    shape_ids = sorted({r.shape for r in report.results} | set(report.shapes))
+    shape_ids = sorted({r.shape for r in report.results} | set(report.shapes)
+                       | {f.shape.id for f in report.failed_shapes})
     index = {sid: i for i, sid in enumerate(shape_ids)}
     rules = []
     for sid in shape_ids:
@@ -105,8 +119,8 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": True,
-                "toolExecutionNotifications": [
+                "executionSuccessful": report.complete,
+                "toolExecutionNotifications": [_failure(f, index) for f in report.failed_shapes] + [
                     {"level": "warning", "message": {"text": n}} for n in report.notices
                 ],
             }],

@@ -18,8 +18,12 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
         f"{counts['Info']} info(s) as of {report.as_of.isoformat()} ({report.as_of_source})",
     ]
     active = report.active()
+    if report.failed_shapes:
+        lines.append(f"INCOMPLETE: {len(report.failed_shapes)} shape(s) could not be checked; "
+                     "what they check is unknown (see the end)")
     if not active:
-        lines.append("The data conforms." if not report.results else "No open findings.")
+        lines.append(("The data conforms." if report.complete else "No open findings from the shapes "
+                      "that ran.") if not report.results else "No open findings.")
     for process, by_process in groupby(active, key=lambda r: r.process_label or "(no process)"):
         lines.append("")
         lines.append(process)
@@ -50,7 +54,12 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
                   ", ".join(compact(s) for s in report.fallback_shapes)]
     if report.notices:
         lines += ["", "Notices:"] + [f"  - {n}" for n in report.notices]
-    verdict = "PASS" if report.conforms(fail_on) else "FAIL"
+    if report.failed_shapes:
+        lines += ["", f"Could not check ({len(report.failed_shapes)}):"]
+        for f in report.failed_shapes:
+            lines.append(f"  ✗ {f.title}: {f.reason}")
+            lines.append(f"        shape {compact(f.shape.id)}")
+    verdict = "PASS" if report.conforms(fail_on) else ("INCOMPLETE" if not report.complete else "FAIL")
     level = fail_on.label.lower() if fail_on else "never"
     lines += ["", f"{verdict} (fail on {level})"]
     return "\n".join(lines) + "\n"

@@ -1,5 +1,7 @@
 """The SHACL validation report (sh:ValidationReport) in Turtle, with comgraph's extras
-(fingerprint, checklist item, process, source location) as cg: annotations."""
+(fingerprint, checklist item, process, source location) as cg: annotations. A shape that could
+not be checked is a ``cg:uncheckedShape`` of the report (its ``sh:sourceShape``, checklist item
+and ``cg:reason``), and the report then says ``sh:conforms false``."""
 
 from __future__ import annotations
 
@@ -29,6 +31,13 @@ def render(report: Report, fail_on: Severity | None = Severity.VIOLATION) -> str
                                                     datatype=ox.NamedNode(XSD + "boolean"))))
     as_of = ox.Literal(report.as_of.isoformat(), datatype=ox.NamedNode(XSD + "date"))
     add(ox.Triple(root, _cg("asOfDate"), as_of))
+    for f in report.failed_shapes:
+        node = ox.BlankNode()
+        add(ox.Triple(root, _cg("uncheckedShape"), node))
+        add(ox.Triple(node, _sh("sourceShape"), ox.NamedNode(f.shape.id)))
+        add(ox.Triple(node, _cg("reason"), ox.Literal(f.reason)))
+        if f.shape.checklist_item:
+            add(ox.Triple(node, _cg("checklistItem"), ox.NamedNode(f.shape.checklist_item)))
     for r in report.results:
         node = ox.BlankNode()
         add(ox.Triple(root, _sh("result"), node))
