@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from comgraph.store import Source, StoreError, open_store
+from comgraph.store import QueryTimeout, Source, StoreError, open_store
 from comgraph.store.engines import DEFAULT_GRAPH_STAND_IN
 from comgraph.store.remote import ACCEPT_RDF, ACCEPT_RESULTS, RemoteStore
 from tests.oxigraph_server import OxigraphServer
@@ -368,3 +368,35 @@ def test_a_load_into_virtuoso_sends_its_file_once_under_digest(virtuoso: Virtuos
         store.update(f"DROP SILENT GRAPH <{EX}once>")
     assert answers[0] == ("HEAD", [401]), answers  # the nonce, learnt without a body
     assert all(history == [] for method, history in answers if method == "POST"), answers
+
+
+def test_a_partial_anytime_answer_is_a_timeout_not_an_answer() -> None:
+    # Virtuoso answers a query that reached its time limit with what it found so far: HTTP 206,
+    # or a 200 with X-SQL-State S1TAT. Validation must not trust such rows.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Anytime(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'
+            self.send_response(206 if self.path.endswith("206") else 200)
+            if not self.path.endswith("206"):
+                self.send_header("X-SQL-State", "S1TAT")
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Anytime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for path in ("/sparql206", "/sparql"):
+            store = RemoteStore(f"http://127.0.0.1:{server.server_port}{path}", engine="virtuoso")
+            with pytest.raises(QueryTimeout, match="came back incomplete"):
+                store.select("SELECT ?s WHERE { ?s ?p ?o }")
+    finally:
+        server.shutdown()

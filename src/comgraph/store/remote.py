@@ -203,6 +203,11 @@ class RemoteStore(Store):
             raise self._refused(response, url, what)
         if response.status_code == 400:
             raise QueryError(f"{what} refused by the engine: {_body(response)}")
+        if response.status_code == 206 or response.headers.get("X-SQL-State") == "S1TAT":
+            # Virtuoso's "anytime" answer: what it found before its time limit, not the answer.
+            response.close()
+            raise QueryTimeout(f"{what} at {url} reached the engine's time limit and came back "
+                               "incomplete (a partial answer, HTTP 206 or X-SQL-State S1TAT)")
         if response.status_code >= 300:
             said = _body(response)
             hint = ""
