@@ -274,6 +274,11 @@ def target_server(data: Path, work: Path, reference: Path | None, args) -> dict:
         found["url"] = server.url
         found["size_mb"] = folder_mb(location)
         found["validate"] = validate(server.url, args.validate_budget, work, server.pid)
+        found["server_rss_mb_after_validate"] = round(procs.rss_mb(server.pid), 1)
+        # The views run on a server restarted with --timeout-s of a view's budget, so that a
+        # view stopped at its budget does not keep the server busy during the next ones.
+        server.stop()
+        server = Server(location, args.view_budget)
         found["views"] = views(server.url, args.view_budget, work, server.pid, only=args.views)
         found["server_rss_mb_end"] = round(procs.rss_mb(server.pid), 1)
     finally:
@@ -385,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="only these named views, NAME,NAME (default: every one)")
     parser.add_argument("--validate-budget", type=float, default=1200, help="seconds for validation")
     parser.add_argument("--server-timeout", type=float, default=300,
-                        help="the server's own --timeout-s (RemoteStore's read timeout is 300 s)")
+                        help="the server's own --timeout-s while loading and validating (RemoteStore's "
+                             "read timeout is 300 s); for the views it is --view-budget")
     parser.add_argument("--profile-shapes", action="store_true", help="time each shape on the disk store")
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="default: benchmarks/out/scale-N.json")
