@@ -118,6 +118,29 @@ class Watch:
         return {"server_rss_mb": round(procs.rss_mb(self.pid), 1), "server_peak_rss_mb": round(self.peak, 1)}
 
 
+class LoadAverages:
+    """The one-minute load average every 30 s over the whole run: what else the machine did."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[str, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append((dt.datetime.now(dt.UTC).strftime("%H:%M:%S"), load_average()))
+            if self._stop.wait(30):
+                return
+
+    def __enter__(self) -> LoadAverages:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def step(cmd: list[str], budget: float, server: int | None = None) -> dict:
     """Run ``cmd`` (a fresh process) within ``budget`` seconds: its time, peak RSS, exit
     status, the load average before and after, and the server's memory when there is one."""
@@ -419,26 +442,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {data} ({result['data']['mb']:,.0f} MB, {result['data']['seconds_to_generate_or_find']} s)",
           flush=True)
     work = Path(tempfile.mkdtemp(prefix="comgraph-scale-", dir=args.work))
+    averages = LoadAverages()
+    result["load_average_samples"] = averages.samples
     try:
-        reference = None
-        if not args.no_reference:
-            reference = work / "reference"
-            print("reference: oxigraph load ...", flush=True)
-            result["reference"] = step([OXIGRAPH, "load", "--location", str(reference), "--file", str(data)],
-                                       args.load_budget)
-            if result["reference"].get("rc") == 0:
-                result["reference"]["size_mb"] = folder_mb(reference)
-            else:
-                reference = None
-            print(f"  {seconds(result['reference'])}, {result['reference']['peak_mb']:.0f} MB", flush=True)
-        for target in targets:
-            print(f"{target}:", flush=True)
-            if target == "disk":
-                result["disk"] = target_disk(data, work, args)
-            else:
-                result["server"] = target_server(data, work, reference, args)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(result, indent=1, default=str))  # what is done so far
+        with averages:
+            reference = None
+            if not args.no_reference:
+                reference = work / "reference"
+                print("reference: oxigraph load ...", flush=True)
+                bulk = [OXIGRAPH, "load", "--location", str(reference), "--file", str(data)]
+                result["reference"] = step(bulk, args.load_budget)
+                if result["reference"].get("rc") == 0:
+                    result["reference"]["size_mb"] = folder_mb(reference)
+                else:
+                    reference = None
+                ref = result["reference"]
+                print(f"  {seconds(ref)}, {ref['peak_mb']:.0f} MB", flush=True)
+            for target in targets:
+                print(f"{target}:", flush=True)
+                if target == "disk":
+                    result["disk"] = target_disk(data, work, args)
+                else:
+                    result["server"] = target_server(data, work, reference, args)
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(json.dumps(result, indent=1, default=str))  # what is done so far
     finally:
         shutil.rmtree(work, ignore_errors=True)
     info["load_average_end"] = os.getloadavg()
