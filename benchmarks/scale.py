@@ -81,6 +81,22 @@ json.dump({"triples": found.triples, "shapes": [
 # -- measuring ------------------------------------------------------------------------------------
 
 
+class Figures(dict):
+    """One target's figures: written to the run's JSON file whenever one is added, so that a
+    run stopped half-way keeps what it measured."""
+
+    def __init__(self, save) -> None:
+        super().__init__()
+        self._save = save
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self._save()
+
+    def saved(self) -> None:
+        self._save()
+
+
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -179,10 +195,11 @@ def load(url: str, data: Path, budget: float, server: int | None = None) -> dict
     return step([COMGRAPH, "load", "-q", "--store", url, str(data)], budget, server)
 
 
-def views(url: str, budget: float, folder: Path, server: int | None = None,
+def views(url: str, budget: float, folder: Path, into: Figures, server: int | None = None,
           only: list[str] | None = None) -> dict:
     names, skipped = named_views(only)
     found: dict = {"skipped_required_parameter": skipped, "runs": {}}
+    into["views"] = found
     for name in names:
         out = folder / f"{name}.json"
         result = step([COMGRAPH, "query", name, "--store", url, "--format", "json", "-o", str(out)],
@@ -193,6 +210,7 @@ def views(url: str, budget: float, folder: Path, server: int | None = None,
         if out.exists():
             out.unlink()
         found["runs"][name] = result
+        into.saved()
         shown = f"> {budget:.0f} s" if result["over_budget"] else f"{result['time']:.1f} s"
         print(f"    {name:42} {shown:>9} {result.get('rows', result.get('rc'))!s:>8} rows "
               f"{result['peak_mb']:7.0f} MB  load {result['load_average'][1]:.1f}", flush=True)
@@ -257,15 +275,16 @@ class Server:
                 self.process.wait()
 
 
-def target_disk(data: Path, work: Path, args) -> dict:
+def target_disk(data: Path, work: Path, args, found: Figures) -> dict:
     location = work / "disk"
     url = f"oxigraph://{location}"
-    found = {"url": url, "load": load(url, data, args.load_budget)}
+    found["url"] = url
+    found["load"] = load(url, data, args.load_budget)
     if found["load"].get("rc") != 0:
         return found
     found["size_mb"] = folder_mb(location)
     found["validate"] = validate(url, args.validate_budget, work)
-    found["views"] = views(url, args.view_budget, work, only=args.views)
+    views(url, args.view_budget, work, found, only=args.views)
     if args.profile_shapes:
         found["profile"] = profile_shapes(url, args.validate_budget, work)
     found["size_mb_after"] = folder_mb(location)
@@ -273,10 +292,9 @@ def target_disk(data: Path, work: Path, args) -> dict:
     return found
 
 
-def target_server(data: Path, work: Path, reference: Path | None, args) -> dict:
+def target_server(data: Path, work: Path, reference: Path | None, args, found: Figures) -> dict:
     location = work / "server"
     server = Server(location, args.server_timeout)
-    found: dict = {}
     try:
         found["server_rss_mb_empty"] = round(procs.rss_mb(server.pid), 1)
         found["load"] = load(server.url, data, args.server_load_budget, server.pid)
@@ -302,7 +320,7 @@ def target_server(data: Path, work: Path, reference: Path | None, args) -> dict:
         # view stopped at its budget does not keep the server busy during the next ones.
         server.stop()
         server = Server(location, args.view_budget)
-        found["views"] = views(server.url, args.view_budget, work, server.pid, only=args.views)
+        views(server.url, args.view_budget, work, found, server.pid, only=args.views)
         found["server_rss_mb_end"] = round(procs.rss_mb(server.pid), 1)
     finally:
         server.stop()
@@ -442,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {data} ({result['data']['mb']:,.0f} MB, {result['data']['seconds_to_generate_or_find']} s)",
           flush=True)
     work = Path(tempfile.mkdtemp(prefix="comgraph-scale-", dir=args.work))
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # what is measured so far
+        out.write_text(json.dumps(result, indent=1, default=str))
+
     averages = LoadAverages()
     result["load_average_samples"] = averages.samples
     try:
@@ -461,11 +484,10 @@ def main(argv: list[str] | None = None) -> int:
             for target in targets:
                 print(f"{target}:", flush=True)
                 if target == "disk":
-                    result["disk"] = target_disk(data, work, args)
+                    target_disk(data, work, args, result.setdefault("disk", Figures(save)))
                 else:
-                    result["server"] = target_server(data, work, reference, args)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_text(json.dumps(result, indent=1, default=str))  # what is done so far
+                    target_server(data, work, reference, args, result.setdefault("server", Figures(save)))
+                save()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     info["load_average_end"] = os.getloadavg()
