@@ -157,9 +157,16 @@ class LoadAverages:
         self._thread.join()
 
 
+#: ``prlimit --as=BYTES --``, put before every command when ``--memory-cap-gb`` is given, so a
+#: query that grows without bound fails in its own process instead of waking the kernel's OOM
+#: killer on a shared machine (the first 10M validation reached 22 GB and was killed by it).
+CAP: list[str] = []
+
+
 def step(cmd: list[str], budget: float, server: int | None = None) -> dict:
     """Run ``cmd`` (a fresh process) within ``budget`` seconds: its time, peak RSS, exit
     status, the load average before and after, and the server's memory when there is one."""
+    cmd = [*CAP, *cmd]
     before = load_average()
     with Watch(server) as watch:
         result = child(cmd, budget)
@@ -253,7 +260,7 @@ class Server:
         self.port = free_port()
         self.location = location
         self.process = subprocess.Popen(
-            [OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}",
+            [*CAP, OXIGRAPH, "serve", "--location", str(location), "--bind", f"127.0.0.1:{self.port}",
              "--timeout-s", str(int(timeout))],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
@@ -294,11 +301,15 @@ def target_disk(data: Path, work: Path, args, found: Figures) -> dict:
 
 def target_server(data: Path, work: Path, reference: Path | None, args, found: Figures) -> dict:
     location = work / "server"
+    if args.server_location:  # a store folder loaded before: copied, so its owner keeps it
+        shutil.copytree(args.server_location, location)
     server = Server(location, args.server_timeout)
     try:
         found["server_rss_mb_empty"] = round(procs.rss_mb(server.pid), 1)
-        found["load"] = load(server.url, data, args.server_load_budget, server.pid)
-        if found["load"].get("rc") == 0:
+        if args.server_location:
+            found["served_from"] = f"a copy of {args.server_location} (no load measured)"
+        elif (found.setdefault("load", load(server.url, data, args.server_load_budget, server.pid))
+              .get("rc") == 0):
             found["served_from"] = "comgraph load"
         else:
             # The server may still be working on what the load sent: stop it, drop that folder
@@ -434,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the server's own --timeout-s while loading and validating (RemoteStore's "
                              "read timeout is 300 s); for the views it is --view-budget")
     parser.add_argument("--profile-shapes", action="store_true", help="time each shape on the disk store")
+    parser.add_argument("--memory-cap-gb", type=float,
+                        help="address-space limit (prlimit --as) of every command and the server")
+    parser.add_argument("--server-location", type=Path,
+                        help="serve a copy of this loaded store folder instead of loading one")
     parser.add_argument("--work", type=Path, help="folder for the stores (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="default: benchmarks/out/scale-N.json")
     args = parser.parse_args(argv)
@@ -441,11 +456,13 @@ def main(argv: list[str] | None = None) -> int:
     if set(targets) - {"disk", "server"}:
         parser.error("--targets takes disk,server")
     os.environ.pop("COMGRAPH_STORE", None)
+    if args.memory_cap_gb:
+        CAP[:] = ["prlimit", f"--as={int(args.memory_cap_gb * 2**30)}", "--"]
     info = machine()
     result: dict = {"machine": info, "triples": args.triples,
                     "budgets": {k: getattr(args, k) for k in
                                 ("load_budget", "server_load_budget", "view_budget", "validate_budget",
-                                 "server_timeout")}}
+                                 "server_timeout", "memory_cap_gb")}}
     out = args.json or OUT / f"scale-{args.triples}.json"
     print(f"comgraph scale, {size_name(args.triples)} triples: {info['cpus']} CPUs, {info['ram_gb']} GB, "
           f"load average {load_average():.1f}, commit {info['git_commit'][:10]}", flush=True)
