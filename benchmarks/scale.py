@@ -31,7 +31,7 @@ machine a figure means little without it. A step past its budget is stopped and 
 (``comgraph.validate.profile``), to show where validation spends its time.
 
 Writes a JSON file (default: benchmarks/out/scale-N.json) and prints a Markdown table. Not a
-row of ``make bench``: it takes 20-40 minutes at 10M on 2 cores; docs/scale.md has a real run.
+row of ``make bench``: over an hour at 10M on 2 cores; docs/scale.md has a real run.
 """
 
 from __future__ import annotations
