@@ -77,9 +77,9 @@ def share_cores_among_workers(workers: int, env: dict[str, str] | None = None) -
     return default_kept_children(env)
 
 
-def default_kept_children(env: Mapping[str, str] | None = None) -> int | None:
-    """``COMGRAPH_QUERY_CHILDREN_KEPT``, else None (as many as may run at once)."""
-    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILDREN_KEPT", "").strip()
+def _count_from_env(name: str, env: Mapping[str, str] | None) -> int | None:
+    """The whole number (1 or more) the environment variable ``name`` gives, None when unset."""
+    value = (os.environ if env is None else env).get(name, "").strip()
     if not value:
         return None
     try:
@@ -87,22 +87,19 @@ def default_kept_children(env: Mapping[str, str] | None = None) -> int | None:
     except ValueError:
         count = 0
     if count < 1:
-        raise StoreError(f"COMGRAPH_QUERY_CHILDREN_KEPT={value!r}: expected a whole number, 1 or more")
+        raise StoreError(f"{name}={value!r}: expected a whole number, 1 or more")
     return count
+
+
+def default_kept_children(env: Mapping[str, str] | None = None) -> int | None:
+    """``COMGRAPH_QUERY_CHILDREN_KEPT``, else None (as many as may run at once)."""
+    return _count_from_env("COMGRAPH_QUERY_CHILDREN_KEPT", env)
 
 
 def default_max_children(env: Mapping[str, str] | None = None) -> int:
     """``COMGRAPH_QUERY_CHILDREN``, else the number of cores this process may run on."""
-    value = (os.environ if env is None else env).get("COMGRAPH_QUERY_CHILDREN", "").strip()
-    if value:
-        try:
-            count = int(value)
-        except ValueError:
-            count = 0
-        if count < 1:
-            raise StoreError(f"COMGRAPH_QUERY_CHILDREN={value!r}: expected a whole number, 1 or more")
-        return count
-    return cores()
+    count = _count_from_env("COMGRAPH_QUERY_CHILDREN", env)
+    return cores() if count is None else count
 
 
 def default_idle_seconds(env: Mapping[str, str] | None = None) -> float:
