@@ -5,6 +5,7 @@ file changes nothing and is named FILE:LINE:COL."""
 
 from __future__ import annotations
 
+import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from comgraph.store import LoadError, Source, StoreError, open_store, remote_load
+from comgraph.store import LoadError, QueryTimeout, Source, StoreError, open_store, remote_load
 from comgraph.store.engines import PROFILES
 from comgraph.store.remote import RemoteStore
 from tests.oxigraph_server import OxigraphServer
@@ -293,3 +294,36 @@ def test_a_load_challenged_for_digest_credentials_sends_the_whole_body_again(
     loaded = [body for body in _DigestEngine.received if body]
     assert len(loaded) == 1
     assert loaded[0].count(b"\n") == 2000 * len(files)
+
+
+class _SlowEngine(BaseHTTPRequestHandler):
+    """An engine that takes 3 s over every request: longer than the store's 1 s time limit."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        time.sleep(3)
+        if self.path.startswith("/store"):
+            self.send_response(204)
+            self.end_headers()
+            return
+        body = b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_load_waits_for_the_engine_as_long_as_it_works_a_query_does_not(tmp_path: Path) -> None:
+    # The Oxigraph server took more than the 300 s a query gets to take 10M triples in one POST.
+    data = tmp_path / "one.nt"
+    data.write_text(KEPT)
+    with serving_handler(_SlowEngine) as base:
+        store = RemoteStore(f"{base}/query", graph_store_url=f"{base}/store", timeout=1, engine="oxigraph")
+        with store:
+            assert store.load([data]) == 1
+            with pytest.raises(QueryTimeout, match="within 1 s"):
+                store.select("SELECT ?s WHERE { ?s ?p ?o }")

@@ -48,6 +48,7 @@ from comgraph.store.base import (
 )
 from comgraph.store.engines import DEFAULT_GRAPH_STAND_IN, EngineProfile, detect
 from comgraph.store.engines import profile as engine_profile
+from comgraph.store.remote_load import LOAD_TIMEOUT
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,8 @@ class RemoteStore(Store):
             raise StoreError(f"{self.url}: no {what} URL is known for {profile.title}; "
                              "set it with the store options")
         read_timeout = timeout if timeout is not None else self.timeout
+        if read_timeout == LOAD_TIMEOUT:
+            read_timeout = None  # a load waits for the engine as long as it works, as curl does
         if hasattr(kwargs.get("data"), "read"):
             self._prime_digest(url, kwargs.get("params"))
         try:

@@ -43,6 +43,11 @@ from comgraph.store.base import (
     load_error_from_parse_failure,
 )
 
+#: The ``timeout`` a load gives its requests: none. An engine takes minutes to ingest a
+#: large file in one POST (the Oxigraph server, 10M triples: more than the 300 s a query gets),
+#: and a load is not a query that may run away; interrupt it to stop it.
+LOAD_TIMEOUT = float("inf")
+
 if TYPE_CHECKING:
     from comgraph.store.remote import RemoteStore
 
@@ -79,7 +84,8 @@ def _post_straight(store: RemoteStore, items: list[Source], target: GraphName,
         body = _FileBody(item, progress, total)
         media = item.rdf_format().media_type
         try:
-            store._gsp("POST", target, data=body, headers={"Content-Type": media})
+            store._gsp("POST", target, data=body, headers={"Content-Type": media},
+                       timeout=LOAD_TIMEOUT)
         except QueryError as exc:
             raise _engine_refusal(item, exc, body.prefix_length) from None
         finally:
@@ -91,7 +97,8 @@ def _post_straight(store: RemoteStore, items: list[Source], target: GraphName,
     for _ in range(2):
         try:
             response = store._gsp("POST", target, data=_ntriples_stream(items, progress, total),
-                                  headers={"Content-Type": "application/n-triples"})
+                                  headers={"Content-Type": "application/n-triples"},
+                                  timeout=LOAD_TIMEOUT)
         except QueryError as exc:
             raise StoreError(f"the engine refused the load of {len(items)} file(s), so nothing "
                              f"of them was kept: {exc}") from None
@@ -240,14 +247,15 @@ def commit_staged(store: RemoteStore, spools: dict[GraphName, IO[bytes]]) -> Non
             stage = ox.NamedNode(f"urn:comgraph:staging:{uuid.uuid4()}")
             staged[dest] = stage
             spool.seek(0)
-            store._gsp("POST", stage, data=spool, headers={"Content-Type": "application/n-triples"})
+            store._gsp("POST", stage, data=spool, headers={"Content-Type": "application/n-triples"},
+                       timeout=LOAD_TIMEOUT)
         moves = " ;\n".join(
             f"ADD {stage} TO {'DEFAULT' if isinstance(dest, ox.DefaultGraph) else dest} ;\n"
             f"DROP SILENT GRAPH {stage}"
             for dest, stage in staged.items()
         )
         if moves:
-            store.update(moves)
+            store.update(moves, timeout=LOAD_TIMEOUT)
     except BaseException:
         for stage in staged.values():
             drop_staged(store, stage)
