@@ -41,6 +41,8 @@ import json, sys
 import rdflib
 from pyshacl import validate
 from rdflib import RDF, SH
+from comgraph.portability import register_rdflib_functions
+register_rdflib_functions()  # the shapes' cgfn:addDays / cgfn:addMonths, as comgraph's cross-check does
 data = rdflib.Graph().parse(sys.argv[1], format="nt")
 shapes = rdflib.Graph().parse(sys.argv[2], format="turtle")
 _c, report, _t = validate(data, shacl_graph=shapes, inplace=True)
