@@ -137,13 +137,35 @@ def child(cmd: list[str], budget: float, env: dict | None = None) -> dict:
             "stderr": tail if proc.returncode not in (0, 1) else ""}
 
 
+def rendered_for_pyrudof(peer_file: Path) -> Path:
+    """The peers' shapes with the portable date functions (cgfn:addDays, cgfn:addMonths) written
+    as comgraph writes them for Oxigraph ("xpath"): pyrudof knows no custom function. (Plain
+    pySHACL gets the functions registered with rdflib instead, as comgraph's cross-check does.)"""
+    target = peer_file.with_name(peer_file.stem + "-pyrudof.ttl")
+    if target.exists():
+        return target
+    from rdflib import SH, Graph, Literal
+
+    from comgraph.portability import FN, render
+
+    graph = Graph().parse(peer_file, format="turtle")
+    declared = f"PREFIX cgfn: <{FN}>\nPREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+    for predicate in (SH.select, SH.ask):
+        for node, text in list(graph.subject_objects(predicate)):
+            if "cgfn:" in str(text):
+                graph.set((node, predicate, Literal(render(declared + str(text), "xpath"))))
+    graph.serialize(target, format="turtle")
+    return target
+
+
 def run_engine(engine: str, data: Path, ours: Path, peer_file: Path, folder: Path, budget: float) -> dict:
     out = folder / f"{engine}-{time.monotonic_ns()}.json"
     if engine == "comgraph":
         cmd = [str(BIN / "comgraph"), "validate", str(data), "--shapes", str(ours),
                "--format", f"json:{out}", "--fail-on", "never"]
     else:
-        cmd = [sys.executable, "-c", PYRUDOF if engine == "pyrudof" else PYSHACL, str(data), str(peer_file),
+        shapes = rendered_for_pyrudof(peer_file) if engine == "pyrudof" else peer_file
+        cmd = [sys.executable, "-c", PYRUDOF if engine == "pyrudof" else PYSHACL, str(data), str(shapes),
                str(out)]
     result = {"engine": engine, **child(cmd, budget)}
     if result["over_budget"]:
