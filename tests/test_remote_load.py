@@ -167,7 +167,7 @@ def test_a_file_the_engine_refuses_is_named_at_its_line_and_nothing_of_it_is_kep
         server, calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A file that changed after comgraph checked it (the check is skipped here): the engine's own
     # parse error, near the end of a large file, placed in the file, and the graph as it was.
-    monkeypatch.setattr(remote_load, "_check_parses", lambda item: 0)
+    monkeypatch.setattr(remote_load, "check_parses", lambda item: 0)
     path = tmp_path / "late-error.nt"
     path.write_text(ntriples(30_000) + '<http://example.org/x> <http://example.org/p> "unterminated .\n')
     with open_store(server.store_url) as store, pytest.raises(LoadError) as caught:
@@ -180,7 +180,7 @@ def test_a_file_the_engine_refuses_is_named_at_its_line_and_nothing_of_it_is_kep
 
 def test_an_engine_error_on_line_1_of_turtle_is_placed_in_the_file_not_after_the_base(
         server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(remote_load, "_check_parses", lambda item: 0)
+    monkeypatch.setattr(remote_load, "check_parses", lambda item: 0)
     path = tmp_path / "line1.ttl"
     path.write_text("<http://example.org/s> <http://example.org/p> .\n")
     with open_store("oxigraph:") as embedded, pytest.raises(LoadError) as here:
@@ -193,7 +193,7 @@ def test_an_engine_error_on_line_1_of_turtle_is_placed_in_the_file_not_after_the
 
 def test_several_files_whose_stream_breaks_half_way_keep_nothing(
         server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(remote_load, "_check_parses", lambda item: 0)
+    monkeypatch.setattr(remote_load, "check_parses", lambda item: 0)
     good, bad = tmp_path / "good.nt", tmp_path / "bad.nt"
     good.write_text(ntriples(30_000))
     bad.write_text(ntriples(10, start=50_000) + "<http://example.org/s> <http://example.org/p> .\n")

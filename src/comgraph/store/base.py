@@ -132,7 +132,27 @@ def load_error_from_parse_failure(source: str, error: BaseException, item: Sourc
     return LoadError(source, reason, line, column)
 
 
+def source_base_iri(item: Source) -> str | None:
+    """The base IRI a file's relative IRIs resolve against: the file's own ``file:`` IRI."""
+    return item.path.resolve().as_uri() if item.path is not None else None
+
+
+def check_parses(item: Source) -> int:
+    """Parse a source without storing it; return how many quads it holds (LoadError, with the
+    place, when it does not parse)."""
+    count = 0
+    with item.open() as stream:
+        try:
+            for _ in parse(stream, item.rdf_format(), base_iri=source_base_iri(item)):
+                count += 1
+        except (SyntaxError, MemoryError) as exc:
+            raise load_error_from_parse_failure(item.name, exc, item) from None
+    return count
+
+
 class _ReadCounter:
+    """A binary reader that counts the bytes read through it."""
+
     def __init__(self, raw: IO[bytes]):
         self.raw, self.count = raw, 0
 

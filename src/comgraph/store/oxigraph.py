@@ -31,7 +31,9 @@ from comgraph.store.base import (
     Store,
     StoreError,
     as_graph_name,
+    check_parses,
     load_error_from_parse_failure,
+    source_base_iri,
 )
 from comgraph.store.executor import Executor, default_query_memory, error_from_frame
 from comgraph.store.framed import ForkedSolutions, ForkedTriples, FramedResult
@@ -227,7 +229,7 @@ class OxigraphStore(Store):
         read = 0
         if bulk or len(items) > 1:
             for item in items:
-                read += self._check_parses(item)
+                read += check_parses(item)
         with self._write_lock:
             db = self._handle.writable()
             before = len(db) if not bulk else 0
@@ -259,21 +261,10 @@ class OxigraphStore(Store):
             self._wrote()
         return len(db)
 
-    def _check_parses(self, item: Source) -> int:
-        """Parse a source without loading it; return how many quads it holds."""
-        count = 0
-        with item.open() as stream:
-            try:
-                for _ in ox.parse(stream, item.rdf_format(), base_iri=_base_iri(item)):
-                    count += 1
-            except (SyntaxError, MemoryError) as exc:
-                raise load_error_from_parse_failure(item.name, exc, item) from None
-        return count
-
     def _load_one(self, db: ox.Store, item: Source, target: GraphName | None, progress: Progress | None,
                   done: int, total: int, *, bulk: bool) -> None:
         fmt = item.rdf_format()
-        kwargs = {"format": fmt, "base_iri": _base_iri(item)}
+        kwargs = {"format": fmt, "base_iri": source_base_iri(item)}
         if target is not None and not fmt.supports_datasets:
             kwargs["to_graph"] = target
         load = db.bulk_load if bulk else db.load
@@ -303,7 +294,3 @@ def _is_empty(db: ox.Store) -> bool:
     """No quad and no named graph (``len`` would count every quad of a disk store)."""
     return (next(iter(db.quads_for_pattern(None, None, None, None)), None) is None
             and next(iter(db.named_graphs()), None) is None)
-
-
-def _base_iri(item: Source) -> str | None:
-    return item.path.resolve().as_uri() if item.path is not None else None

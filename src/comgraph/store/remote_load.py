@@ -40,7 +40,10 @@ from comgraph.store.base import (
     QueryError,
     Source,
     StoreError,
+    _ReadCounter,
+    check_parses,
     load_error_from_parse_failure,
+    source_base_iri,
 )
 
 #: The ``timeout`` a load gives its requests: none. An engine takes minutes to ingest a
@@ -63,7 +66,7 @@ def load(store: RemoteStore, items: list[Source], target: GraphName | None,
          progress: Progress | None) -> int:
     """Load ``items`` into ``store`` all or nothing; return how many quads they hold."""
     target = target or ox.DefaultGraph()
-    count = sum(_check_parses(item) for item in items)
+    count = sum(check_parses(item) for item in items)
     if not items:
         return 0
     if store.profile.atomic_graph_store_post and not any(
@@ -117,7 +120,7 @@ class _FileBody:
     def __init__(self, item: Source, progress: Progress | None, total: int):
         self._progress, self._total, self._done = progress, total, 0
         self._stream = item.open()
-        base = _base_iri(item)
+        base = source_base_iri(item)
         # No line break: the engine's line numbers stay the file's own.
         self._prefix = (f"@base <{base}> . ".encode()
                         if base is not None and item.rdf_format() == ox.RdfFormat.TURTLE else b"")
@@ -162,9 +165,9 @@ def _ntriples_stream(items: list[Source], progress: Progress | None, total: int)
     done = 0
     for item in items:
         with item.open() as raw:
-            reader = _Counting(raw)
+            reader = _ReadCounter(raw)
             try:
-                quads = ox.parse(reader, item.rdf_format(), base_iri=_base_iri(item),
+                quads = ox.parse(reader, item.rdf_format(), base_iri=source_base_iri(item),
                                  rename_blank_nodes=True)
                 while batch := [q.triple for q in itertools.islice(quads, BATCH)]:
                     yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)
@@ -216,7 +219,7 @@ def _stage_and_move(store: RemoteStore, items: list[Source], target: GraphName,
             fmt = item.rdf_format()
             with item.open() as stream:
                 try:
-                    quads = ox.parse(stream, fmt, base_iri=_base_iri(item), rename_blank_nodes=True)
+                    quads = ox.parse(stream, fmt, base_iri=source_base_iri(item), rename_blank_nodes=True)
                     while batch := list(itertools.islice(quads, BATCH)):
                         by_graph: dict[GraphName, list[ox.Triple]] = {}
                         for quad in batch:
@@ -277,30 +280,3 @@ def drop_staged(store: RemoteStore, stage: ox.NamedNode) -> None:
 
 
 # -- shared -----------------------------------------------------------------------------------
-
-def _check_parses(item: Source) -> int:
-    """Parse a source without sending it; return how many quads it holds."""
-    count = 0
-    with item.open() as stream:
-        try:
-            for _ in ox.parse(stream, item.rdf_format(), base_iri=_base_iri(item)):
-                count += 1
-        except (SyntaxError, MemoryError) as exc:
-            raise load_error_from_parse_failure(item.name, exc, item) from None
-    return count
-
-
-def _base_iri(item: Source) -> str | None:
-    return item.path.resolve().as_uri() if item.path is not None else None
-
-
-class _Counting:
-    """A binary reader that counts the bytes read through it (for progress)."""
-
-    def __init__(self, raw: IO[bytes]):
-        self.raw, self.count = raw, 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.raw.read(size)
-        self.count += len(chunk)
-        return chunk
