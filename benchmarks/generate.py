@@ -35,12 +35,15 @@ What is in it (modelled on ``data/demo``; the shapes in ``shapes/`` say what a d
   learned with actions.
 
 Why every stakeholder is a member of every relationship: the shapes assume one relationship per
-validated graph (shapes/README.md); ``AssigneeIsMemberShape`` and
-``KeySubcontractorApprovalShape`` join every ``cg:Relationship`` in the graph, so a party
-assigned in one relationship must be a member of all of them, and every prime contractor must
-approve every key subcontractor. The generated portfolio honours that (one consortium under
-one client, several relationships), so that ``defects=0`` conforms; the term checks then do
-their work once per relationship, which is what a user who loads a portfolio pays.
+validated graph (shapes/README.md), except where the data says otherwise.
+``KeySubcontractorApprovalShape`` joins every ``cg:Relationship`` in the graph, so every prime
+contractor must approve every key subcontractor; the generated portfolio honours that (one
+consortium under one client, several relationships), so that ``defects=0`` conforms, and the
+term checks do their work once per relationship, which is what a user who loads a portfolio
+pays. With several relationships each responsibility names its own (``cg:ofRelationship``), as
+the ontology asks of a portfolio, and ``AssigneeIsMemberShape`` checks its assignees against
+that relationship's members only; with one relationship the link is left out (it is optional
+there), so one-relationship portfolios are the same as before the link existed.
 
 Defects: each checked thing (role, responsibility, assignment, obligation, target, arrangement,
 asset, licence, strategy item, selection decision, lesson, action, audit) is broken with
@@ -64,7 +67,7 @@ from typing import TextIO
 
 OUT = Path(__file__).resolve().parent / "out"
 #: Part of the cached files' names: raise it when a change to this module changes its output.
-VERSION = 1
+VERSION = 2
 
 EX = "https://example.org/portfolio/"
 CG = "https://w3id.org/comgraph/ns#"
@@ -494,6 +497,9 @@ class Portfolio:
         t(resp, LABEL, lit(name))
         t(resp, DEFINITION, lit(f"{name}, as agreed in the service schedule."))
         t(resp, cg("process"), voc("process", process))
+        if self.n_rel > 1:
+            # several relationships in one graph: each responsibility says whose it is
+            t(resp, cg("ofRelationship"), self.rel)
         if w % 3 == 0:
             t(resp, TYPE, cg("RecurringResponsibility"))
             t(resp, cg("frequency"), voc("frequency", FREQUENCIES[(w // 3) % 5]))

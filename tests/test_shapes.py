@@ -155,7 +155,8 @@ EXPECTED: dict[str, tuple[str, str, set[str]]] = {
     "ResponsibilityAccountableOverlapShape": ("responsibility-one-accountable", "Violation",
                                               {"ex:resp-two-accountable"}),
     "AssigneeIsMemberShape": ("assignee-is-member", "Violation",
-                              {"ex:ra-outsider", "ex:ra-leaver", "ex:ra-undated"}),
+                              {"ex:ra-outsider", "ex:ra-leaver", "ex:ra-undated",
+                               "ex:ra-wrong-relationship", "ex:ra-unlinked"}),
     "StakeholderHoldsRoleShape": ("stakeholder-holds-role", "Violation", {"ex:silent-partner"}),
     # strategy.ttl
     "ObjectiveOwnerShape": ("objective-owned", "Violation", {"ex:objective-unowned"}),
