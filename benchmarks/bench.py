@@ -287,7 +287,7 @@ def row_load(cfg: dict, table: Table) -> dict:
 def run_json(cmd: list[str], budget: float, out: Path, partial: bool = False) -> tuple[dict, dict | None]:
     """Run a benchmark script that writes JSON to ``out``. With ``partial``, a script stopped at
     its budget that had written figures so far (marked ``"partial": true``) gives those."""
-    result = child(cmd, budget)
+    result = child(cmd, budget, success=(0,))
     if partial and result["over_budget"] and out.exists():
         return result, json.loads(out.read_text())
     if result["over_budget"] or result.get("rc") != 0 or not out.exists():

@@ -108,9 +108,12 @@ def shapes_for_peers(folder: Path, core: bool) -> tuple[Path, Path]:
 RUN_DEADLINE: float | None = None
 
 
-def child(cmd: list[str], budget: float, env: dict | None = None) -> dict:
+def child(cmd: list[str], budget: float, env: dict | None = None, success: tuple[int, ...] = (0, 1)) -> dict:
     """Run ``cmd`` as a fresh process group; wall seconds, peak RSS (MB) and exit status, or
-    ``over_budget`` when it was still running after ``budget`` seconds (then it is killed)."""
+    ``over_budget`` when it was still running after ``budget`` seconds (then it is killed). The
+    end of its stderr comes back when the exit status is not one of ``success`` (by default 0
+    and 1: ``comgraph validate`` exits 1 when it finds something; a Python script exits 1 on an
+    uncaught exception, so its caller passes ``(0,)``)."""
     start = time.perf_counter()
     if RUN_DEADLINE is not None:
         budget = max(1.0, min(budget, RUN_DEADLINE - start))
@@ -134,7 +137,7 @@ def child(cmd: list[str], budget: float, env: dict | None = None) -> dict:
         err.seek(0)
         tail = err.read()[-600:].decode(errors="replace")
     return {"over_budget": False, "time": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode,
-            "stderr": tail if proc.returncode not in (0, 1) else ""}
+            "stderr": tail if proc.returncode not in success else ""}
 
 
 def rendered_for_pyrudof(peer_file: Path) -> Path:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from comgraph.portability import register_rdflib_functions, render
 from comgraph.queries import Catalogue
 from comgraph.store import open_store
 
@@ -85,7 +86,9 @@ def measure(data: Path, kind: str, rounds: int, only: list[str] | None = None,
         for query in Catalogue():
             if only and query.name not in only:
                 continue
-            text = query.text_with(query.bind({}, ours))  # what comgraph runs, for the peer too
+            # what comgraph runs, for the peer too: bound, and the portable date functions
+            # (cgfn:addDays) written as the store runs them (pyoxigraph knows no cgfn: function)
+            text = render(query.text_with(query.bind({}, ours)), ours.profile.date_dialect)
             rows = sum(1 for _ in peer.query(text))
 
             def ours_query(q=query):
@@ -140,6 +143,7 @@ def measure_rdflib(data: Path, budget: float, only: list[str] | None = None) -> 
         raise OverBudget
 
     signal.signal(signal.SIGALRM, alarm)
+    register_rdflib_functions()  # the same cgfn: date functions, as comgraph's cross-check does
     ours = open_store("oxigraph:")
     ours.load([data])
     graph = rdflib.Graph(store="Memory")
