@@ -36,8 +36,9 @@ What is in it (modelled on ``data/demo``; the shapes in ``shapes/`` say what a d
 
 Why every stakeholder is a member of every relationship: the shapes assume one relationship per
 validated graph (shapes/README.md), except where the data says otherwise.
-``KeySubcontractorApprovalShape`` joins every ``cg:Relationship`` in the graph, so every prime
-contractor must approve every key subcontractor; the generated portfolio honours that (one
+``KeySubcontractorApprovalShape`` joins every ``cg:Relationship`` in the graph to a decision that
+names none (``cg:ofRelationship``; these name none), so every prime contractor must approve
+every key subcontractor; the generated portfolio honours that (one
 consortium under one client, several relationships), so that ``defects=0`` conforms, and the
 term checks do their work once per relationship, which is what a user who loads a portfolio
 pays. With several relationships each responsibility names its own (``cg:ofRelationship``), as
