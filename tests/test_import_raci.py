@@ -127,6 +127,32 @@ def test_two_accountable_parties_are_reported_at_their_cells(demo_store: str, tm
     assert refs == ["'RACI 2026'!C2", "'RACI 2026'!D2"]
 
 
+def test_a_sheet_imported_into_one_of_several_relationships_is_checked_against_that_one_only(
+        demo_store: str, tmp_path: Path) -> None:
+    """Each imported responsibility names its relationship (cg:ofRelationship), so in a store
+    that holds a second relationship, which none of the sheet's parties is a member of, the
+    assignees are checked against the chosen relationship's members only."""
+    other = tmp_path / "other.ttl"
+    other.write_text(
+        "@prefix cg: <https://w3id.org/comgraph/ns#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "<https://example.org/other/relationship> a cg:Relationship ;\n"
+        '    cg:startDate "2025-01-01"^^xsd:date .\n', encoding="utf-8")
+    assert cli("load", str(other), "--store", demo_store, "-q").exit_code == 0
+    demo = "https://example.org/retail-it/relationship"
+    sheet = _sheet_for_demo(tmp_path / "raci.xlsx", ("A/R", "I", "R"))
+    done = cli("import", "raci", str(sheet), "--store", demo_store, "--relationship", demo)
+    assert done.exit_code == 0, done.output
+
+    linked = {(t.subject.value.rsplit("/", 1)[-1], t.object.value) for t in default_triples(demo_store)
+              if t.predicate.value == CG + "ofRelationship"}
+    assert linked == {("patch-management", demo), ("backup-restore-tests", demo)}
+    report = json.loads(cli("validate", "--store", demo_store, "--format", "json").stdout)
+    imported = [r["focus"] for r in report["results"] if r["shape"].endswith("AssigneeIsMemberShape")
+                and r["focus"].startswith(demo + "/assignment/")]
+    assert imported == []
+
+
 def test_importing_the_same_sheet_twice_leaves_the_store_unchanged(demo_store: str, tmp_path: Path) -> None:
     sheet = _sheet_for_demo(tmp_path / "raci.xlsx", ("A/R", "I", "R"))
     assert cli("import", "raci", str(sheet), "--store", demo_store).exit_code == 0

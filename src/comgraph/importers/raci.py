@@ -151,6 +151,9 @@ def read_raci(table: Table, store: Store | None, relationship_iri: str | None = 
         resp = mint(store_rel, "responsibility", name)
         builder.types(resp, "cg:Responsibility")
         builder.label(resp, name)
+        # Whose it is, said outright: should the store come to hold another relationship (a
+        # portfolio), the assignees are still checked against this one's members only.
+        builder.add(resp, term("cg:ofRelationship"), store_rel)
         builder.source(resp, resp_ref)
         n_resp += 1
         process_value = cell(values, columns.get("process"))
