@@ -299,6 +299,23 @@ def test_reference_engine_finds_the_same_on_both_snippets(shape, findings, one_s
 
 
 @pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_assignee_findings_name_the_relationship_the_party_is_not_a_member_of(one_shape, engine):
+    """In a portfolio the message says which relationship: the linked one only, or each one an
+    unlinked assignment's party is not a member of."""
+    report = validate([FIXTURES / "AssigneeIsMemberShape" / "violates.ttl"],
+                      one_shape("AssigneeIsMemberShape"), engine=engine)
+    got = {(_compact(r.focus.value), r.message) for r in report.results
+           if _compact(r.focus.value) in ("ex:ra-wrong-relationship", "ex:ra-unlinked")}
+    says = "This assignment gives a responsibility to {}, which is not a member of the relationship ({}) on {}."
+    assert got == {
+        ("ex:ra-wrong-relationship", says.format("https://example.org/shapes-test/vendor", "Test relationship",
+                                                 "2026-01-01")),
+        ("ex:ra-unlinked", says.format("https://example.org/shapes-test/vendor", "Test relationship",
+                                       "2026-01-01")),
+    }
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
 def test_key_subcontractor_findings_name_the_missing_approver(one_shape, engine):
     """Which approval each key subcontractor lacks, judged in its own relationship
     (cg:ofRelationship), and the relationship that records no prime contractor said as such:
