@@ -306,13 +306,9 @@ def test_assignee_findings_name_the_relationship_the_party_is_not_a_member_of(on
                       one_shape("AssigneeIsMemberShape"), engine=engine)
     got = {(_compact(r.focus.value), r.message) for r in report.results
            if _compact(r.focus.value) in ("ex:ra-wrong-relationship", "ex:ra-unlinked")}
-    says = "This assignment gives a responsibility to {}, which is not a member of the relationship ({}) on {}."
-    assert got == {
-        ("ex:ra-wrong-relationship", says.format("https://example.org/shapes-test/vendor", "Test relationship",
-                                                 "2026-01-01")),
-        ("ex:ra-unlinked", says.format("https://example.org/shapes-test/vendor", "Test relationship",
-                                       "2026-01-01")),
-    }
+    says = ("This assignment gives a responsibility to https://example.org/shapes-test/vendor, which is "
+            "not a member of the relationship (Test relationship) on 2026-01-01.")
+    assert got == {("ex:ra-wrong-relationship", says), ("ex:ra-unlinked", says)}
 
 
 @pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
