@@ -37,6 +37,27 @@ def test_fail_on_chooses_which_severity_fails_the_run(tmp_path):
     assert run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--fail-on", "never").exit_code == 0
 
 
+def test_fail_on_never_changes_the_exit_code_only_not_what_the_report_says(tmp_path):
+    """With --fail-on never the run exits 0, but no format says the data conforms next to its 4
+    violations: the report judges at the violation level, as SHACL's sh:conforms does."""
+    json_out, turtle_out, junit_out = tmp_path / "r.json", tmp_path / "r.ttl", tmp_path / "r.xml"
+    result = run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--fail-on", "never",
+                 "--format", "text", "--format", f"json:{json_out}", "--format", f"turtle:{turtle_out}",
+                 "--format", f"junit:{junit_out}")
+    assert result.exit_code == 0
+    assert result.output.rstrip().endswith("FAIL (fail on violation)")
+    report = json.loads(json_out.read_text())
+    assert (report["conforms"], report["counts"]["Violation"]) == (False, 4)
+    import pyoxigraph as ox
+
+    conforms = [t.object.value for t in ox.parse(path=str(turtle_out), format=ox.RdfFormat.TURTLE)
+                if t.predicate.value == "http://www.w3.org/ns/shacl#conforms"]
+    assert conforms == ["false"]
+    assert 'failures="4"' in junit_out.read_text()
+    clean = run("validate", str(CONFORMING), "--shapes", str(SHAPES), "--fail-on", "never")
+    assert (clean.exit_code, clean.output.rstrip().splitlines()[-1]) == (0, "PASS (fail on violation)")
+
+
 def test_several_formats_go_to_stdout_and_files_in_one_run(tmp_path):
     sarif, junit = tmp_path / "r.sarif", tmp_path / "r.xml"
     result = run("validate", str(DEFECTS), "--shapes", str(SHAPES), "--format", "json",

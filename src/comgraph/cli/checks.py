@@ -35,7 +35,9 @@ DEFAULT_REMOTE_SHAPE_TIMEOUT = 300.0
               metavar="FORMAT[:PATH]",
               help="text, json, turtle, sarif, junit or github; repeat for several; :PATH writes a file.")
 @click.option("--fail-on", type=click.Choice(["violation", "warning", "info", "never"]),
-              default="violation", show_default=True, help="Lowest severity that makes the exit code 1.")
+              default="violation", show_default=True,
+              help="Lowest severity that makes the exit code 1 (and the report say FAIL); never: exit 0 "
+                   "whatever is found, the report still judging at the violation level.")
 @click.option("--waivers", type=click.Path(dir_okay=False), metavar="FILE", help="YAML waivers file.")
 @click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
               help="An earlier --format json report: fail only on findings that are new.")
@@ -67,6 +69,11 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
 
     outputs = [_format_spec(f) for f in formats]
     level = None if fail_on == "never" else Severity.from_name(fail_on)
+    # What the report says is judged at the --fail-on level; "never" changes the exit code only,
+    # and the report still judges at the default level: a "PASS" or sh:conforms true printed
+    # next to violations would contradict the findings it lists (SHACL's sh:conforms is false
+    # when there is a violation, as pySHACL's is).
+    judged = level or Severity.VIOLATION
     store_given = ctx.get_parameter_source("store_url") == click.core.ParameterSource.COMMANDLINE
     if data and store_given:
         raise Fail("give DATA files or --store URL, not both (validate loads DATA into a private store)")
@@ -98,7 +105,7 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
     if known is not None:
         apply_baseline(report, known)
     for name, path in outputs:
-        text = render(report, name, level)
+        text = render(report, name, judged)
         if path:
             write_file(path, text.encode("utf-8"))  # whole or not at all
         else:
@@ -109,12 +116,12 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
                 with open(summary_file, "a", encoding="utf-8") as sink:
-                    sink.write(summary(report, level))
+                    sink.write(summary(report, judged))
     if report.failed_shapes:
         for failure in report.failed_shapes:
             click.echo(f"comgraph: shape not checked: {failure.title}: {failure.reason}", err=True)
         sys.exit(2)
-    sys.exit(0 if report.conforms(level) else 1)
+    sys.exit(0 if level is None or report.conforms(level) else 1)
 
 
 @click.command("check-shapes")
