@@ -106,7 +106,8 @@ def _common_components(spec: APISpec) -> None:
         "schema": {"type": "string", "format": "date"},
     })
     spec.components.parameter("fail_on", "query", {
-        "description": "The lowest severity that makes the data not conform (default violation).",
+        "description": "The lowest severity that makes the data not conform (default violation); "
+                       "never judges as violation does (it only changes the CLI's exit code).",
         "schema": {"type": "string", "enum": ["violation", "warning", "info", "never"]},
     })
 

@@ -29,9 +29,10 @@ def _negotiate() -> str:
     return twin_format(request.args.get("format"), offered, default="json")
 
 
-def _fail_on() -> Severity | None:
-    level = request.args.get("fail_on", "violation")
-    return None if level == "never" else Severity.from_name(level)
+def _fail_on() -> Severity:
+    """The level the answer judges at; ``never`` judges at violation, as the CLI's report does
+    (an HTTP answer has no exit code for it to spare)."""
+    return Severity.judging(request.args.get("fail_on", "violation"))
 
 
 def _error(message: str, status: int) -> Response:

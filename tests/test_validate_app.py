@@ -31,6 +31,18 @@ def test_post_validate_returns_json_by_default(client):
     assert response.get_json()["counts"] == {"Violation": 4, "Warning": 2, "Info": 1}
 
 
+@pytest.mark.parametrize("fail_on", ["never", "violation", "info"])
+def test_fail_on_never_does_not_make_violations_conform(client, fail_on):
+    """As on the command line: never judges at the violation level, so the header and the
+    report never say "conforms" next to the 4 violations."""
+    response = client.post(f"/validate?fail_on={fail_on}", data=DEFECTS.read_bytes(),
+                           content_type="text/turtle")
+    assert response.headers["X-Comgraph-Conforms"] == "false"
+    assert response.get_json()["conforms"] is False
+    page = client.get(f"/validation.json?fail_on={fail_on}").get_json()
+    assert (page["conforms"], page["counts"]["Violation"]) == (False, 4)
+
+
 @pytest.mark.parametrize("accept, mimetype, marker", [
     ("application/sarif+json", "application/sarif+json", b'"version": "2.1.0"'),
     ("text/turtle", "text/turtle", b"sh:ValidationReport"),

@@ -68,12 +68,8 @@ def validate_command(ctx: click.Context, data: tuple[str, ...], store_url: str, 
     from comgraph.validate.waivers import WaiverFileError, apply_waivers, load_waivers
 
     outputs = [_format_spec(f) for f in formats]
-    level = None if fail_on == "never" else Severity.from_name(fail_on)
-    # What the report says is judged at the --fail-on level; "never" changes the exit code only,
-    # and the report still judges at the default level: a "PASS" or sh:conforms true printed
-    # next to violations would contradict the findings it lists (SHACL's sh:conforms is false
-    # when there is a violation, as pySHACL's is).
-    judged = level or Severity.VIOLATION
+    level = None if fail_on == "never" else Severity.from_name(fail_on)  # what exits 1
+    judged = Severity.judging(fail_on)  # what the report says: never judges at violation
     store_given = ctx.get_parameter_source("store_url") == click.core.ParameterSource.COMMANDLINE
     if data and store_given:
         raise Fail("give DATA files or --store URL, not both (validate loads DATA into a private store)")

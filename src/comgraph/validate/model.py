@@ -52,6 +52,14 @@ class Severity(enum.IntEnum):
         except KeyError:
             raise ValueError(f"unknown severity {name!r}; expected violation, warning or info") from None
 
+    @classmethod
+    def judging(cls, fail_on: str) -> Severity:
+        """The level a report judges at for a ``--fail-on`` (or ``fail_on=``) value. ``never``
+        only keeps a run's exit code at 0; the report still judges at the violation level, so
+        no verdict says the data conforms next to the violations it lists (SHACL's
+        sh:conforms is false when there is one)."""
+        return cls.VIOLATION if fail_on.strip().lower() == "never" else cls.from_name(fail_on)
+
 
 @dataclass(frozen=True)
 class SourceLocation:
