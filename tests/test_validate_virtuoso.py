@@ -29,6 +29,8 @@ from tests.virtuoso_server import VirtuosoServer, start_virtuoso, virtuoso_insta
 DBA = {"COMGRAPH_STORE_USER": "dba", "COMGRAPH_STORE_PASSWORD": "dba"}
 GRAPH = "https://example.org/comgraph-test/"
 DATA_SETS = ("demo-defects", "demo")
+#: Every graph the tests below load into, each dropped before any of them loads.
+GRAPHS = (*DATA_SETS, "fixtures-violates", "fixtures-conforms")
 #: Findings the embedded store gives (data/demo-defects/README.md lists the 19).
 EXPECTED_COUNT = {"demo-defects": 19, "demo": 0}
 
@@ -43,6 +45,18 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServe
         yield server
 
 
+def _validate_alone(virtuoso: VirtuosoServer, name: str, files: list[Path]):
+    """Validate ``files`` in place on Virtuoso, in a graph of their own, after dropping every
+    graph this module loads (the default graph the shapes read is the union of all graphs), so
+    the tests hold in any order."""
+    with open_store(virtuoso.store_url, env=DBA) as store:
+        assert store.profile.name == "virtuoso"
+        for other in GRAPHS:
+            store.update(f"DROP SILENT GRAPH <{GRAPH}{other}>")
+        store.load(files, graph=ox.NamedNode(GRAPH + name))
+        return validate(store)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not virtuoso_installed(), reason="Virtuoso is not installed "
                     "(apt-get install -y virtuoso-opensource)")
@@ -51,12 +65,7 @@ def test_validation_on_virtuoso_gives_the_same_findings_as_the_embedded_store(
         virtuoso: VirtuosoServer, name: str) -> None:
     folder = ROOT / "data" / name
     embedded = validate([folder])
-    with open_store(virtuoso.store_url, env=DBA) as store:
-        assert store.profile.name == "virtuoso"
-        for other in DATA_SETS:
-            store.update(f"DROP SILENT GRAPH <{GRAPH}{other}>")
-        store.load(sorted(folder.glob("*.ttl")), graph=ox.NamedNode(GRAPH + name))
-        remote = validate(store)
+    remote = _validate_alone(virtuoso, name, sorted(folder.glob("*.ttl")))
     assert [f.shape.id for f in remote.failed_shapes] == []
     assert remote.as_of == embedded.as_of
     assert len(findings(embedded)) == EXPECTED_COUNT[name]
@@ -76,12 +85,7 @@ def test_every_shape_fixture_at_once_gives_the_embedded_findings_on_virtuoso(
     files = sorted((ROOT / "tests" / "data" / "shapes").glob(f"*/{snippet}.ttl"))
     vocab = sorted((ROOT / "ontology" / "vocab").glob("*.ttl"))
     embedded = validate([*files, *vocab])
-    graph = f"{GRAPH}fixtures-{snippet}"
-    with open_store(virtuoso.store_url, env=DBA) as store:
-        for other in (*DATA_SETS, "fixtures-violates", "fixtures-conforms"):
-            store.update(f"DROP SILENT GRAPH <{GRAPH}{other}>")
-        store.load([*files, *vocab], graph=ox.NamedNode(graph))
-        remote = validate(store)
+    remote = _validate_alone(virtuoso, f"fixtures-{snippet}", [*files, *vocab])
     assert [f.shape.id for f in remote.failed_shapes] == []
     assert len(findings(embedded)) > (100 if snippet == "violates" else 0)
     assert findings(remote) == findings(embedded)
